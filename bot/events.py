@@ -1,0 +1,128 @@
+"""The ledger's vocabulary: immutable events with natural keys.
+
+Every input (a webhook item, an operator action, a consent form) becomes one `Event`.
+Its `key` is natural and unique, so a redelivered webhook or a retried request maps to
+the same key and changes nothing, on any number of instances. The `id` is derived from
+the key for the same reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+ALL = "all"
+MARKETING = "marketing"
+UTILITY = "utility"
+CATEGORIES = (MARKETING, UTILITY)
+
+_ID_NAMESPACE = uuid.UUID("5b0f1d1e-3c55-4f3e-9d57-6f0c0b1e2a41")
+
+
+class Kind(StrEnum):
+    """What an event says. Consent kinds change eligibility; the others are facts."""
+
+    MESSAGE = "message"  # inbound message with no consent meaning (still proves reachability)
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    CONSENT = "consent_granted"
+    PLATFORM_STOP = "platform_stop"
+    PLATFORM_RESUME = "platform_resume"
+    NUMBER_CHANGED = "number_changed"
+    ERASED = "erased"
+    PREFERENCE = "preference"  # a user_preferences value Meta may add later ("signup")
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"  # 131026
+    BACKOFF = "backoff"  # 131049, 131056
+    FAILED = "failed"
+    STATUS = "status"  # a delivery status Meta may add later
+    ACCOUNT_UPDATE = "account_update"
+    NUMBER_QUALITY = "number_quality"
+    TEMPLATE_STATUS = "template_status"
+    TEMPLATE_QUALITY = "template_quality"
+    CAPABILITY = "capability_update"
+    SECURITY = "security"
+    ACCOUNT_ALERT = "account_alert"
+    PLATFORM_ERROR = "platform_error"  # value-level errors[] of the messages field
+
+
+class Source(StrEnum):
+    WHATSAPP_TEXT = "whatsapp_text"
+    WHATSAPP_MEDIA = "whatsapp_media"
+    WHATSAPP_BUTTON = "whatsapp_button"
+    WHATSAPP_INTERACTIVE = "whatsapp_interactive"
+    WHATSAPP_MESSAGE = "whatsapp_message"
+    WHATSAPP_SYSTEM = "whatsapp_system"
+    WHATSAPP_PREFERENCES = "whatsapp_preferences"
+    WHATSAPP_STATUS = "whatsapp_status"
+    WHATSAPP_ACCOUNT = "whatsapp_account"
+    HOTLINE = "hotline"
+    WEB_FORM = "web_form"
+    CHECKBOX = "checkbox"
+    CONTRACT = "contract"
+    EMAIL = "email"
+    POST = "post"
+    WHATSAPP = "whatsapp"
+    IMPORT = "import"
+    API = "api"
+    OTHER = "other"
+
+
+# Sources of messages the customer sent us: any of them proves the number is reachable.
+INBOUND_SOURCES = frozenset(
+    {
+        Source.WHATSAPP_TEXT,
+        Source.WHATSAPP_MEDIA,
+        Source.WHATSAPP_BUTTON,
+        Source.WHATSAPP_INTERACTIVE,
+        Source.WHATSAPP_MESSAGE,
+    }
+)
+WHATSAPP_SOURCES = INBOUND_SOURCES | {
+    Source.WHATSAPP_SYSTEM,
+    Source.WHATSAPP_PREFERENCES,
+    Source.WHATSAPP_STATUS,
+    Source.WHATSAPP_ACCOUNT,
+}
+
+
+def event_id(key: str) -> str:
+    """The id every instance gives the event with this natural key."""
+    return str(uuid.uuid5(_ID_NAMESPACE, key))
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One immutable fact in the ledger."""
+
+    key: str
+    kind: Kind
+    source: Source
+    occurred_at: datetime
+    received_at: datetime
+    phone: str | None = None  # E.164
+    wa_id: str | None = None  # as Meta sent it
+    user_id: str | None = None  # business-scoped user id
+    categories: frozenset[str] = frozenset()
+    phone_number_id: str | None = None
+    waba_id: str | None = None
+    actor: str | None = None
+    language: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    linked_phone: str | None = None  # a second number of the same person (number change)
+
+    @property
+    def id(self) -> str:
+        return event_id(self.key)
+
+    def covers(self, category: str) -> bool:
+        return ALL in self.categories or category in self.categories

@@ -1,0 +1,264 @@
+"""A subject's consent state, derived purely from its set of events.
+
+The state does not depend on arrival order or on duplicates: for each
+(category, block kind, scope) the event with the greatest `occurred_at` wins, and on a
+tie the suppressing event wins (when in doubt, do not send). Block kinds are kept apart
+because different things lift them:
+
+- `user_request` (keyword, button, hotline, form): lifted only by a newer opt-in or
+  consent from the same person;
+- `platform` (Meta's marketing preference, error 131050): lifted only by `resume`;
+- `unreachable` (several 131026 in a row): lifted by a later inbound message or delivery;
+- `erased`: never lifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.events import ALL, CATEGORIES, INBOUND_SOURCES, MARKETING, WHATSAPP_SOURCES, Event, Kind
+
+
+class BlockKind(StrEnum):
+    USER_REQUEST = "user_request"
+    PLATFORM = "platform"
+    UNREACHABLE = "unreachable"
+    ERASED = "erased"
+
+
+class Reason(StrEnum):
+    OPTED_OUT = "opted_out"
+    PLATFORM_OPT_OUT = "platform_opt_out"
+    NO_CONSENT = "no_consent"
+    UNREACHABLE = "unreachable"
+    FREQUENCY_CAP = "frequency_cap"
+    BACKOFF = "backoff"
+    SENDER_PAUSED = "sender_paused"
+    ERASED = "erased"
+    INVALID_NUMBER = "invalid_number"
+
+
+_BLOCK_REASON = {
+    BlockKind.ERASED: Reason.ERASED,
+    BlockKind.USER_REQUEST: Reason.OPTED_OUT,
+    BlockKind.PLATFORM: Reason.PLATFORM_OPT_OUT,
+    BlockKind.UNREACHABLE: Reason.UNREACHABLE,
+}
+
+# Which kinds set and which lift each block kind.
+_SETTERS = {
+    BlockKind.USER_REQUEST: frozenset({Kind.OPT_OUT}),
+    BlockKind.PLATFORM: frozenset({Kind.PLATFORM_STOP}),
+}
+_LIFTERS = {
+    BlockKind.USER_REQUEST: frozenset({Kind.OPT_IN, Kind.CONSENT}),
+    BlockKind.PLATFORM: frozenset({Kind.PLATFORM_RESUME}),
+}
+_CONSENT_KINDS = frozenset({Kind.OPT_IN, Kind.CONSENT})
+
+
+@dataclass(frozen=True, slots=True)
+class Cap:
+    """At most `limit` sends of a category in any rolling `window`."""
+
+    limit: int
+    window: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The business's rules; fixed per deployment, read from the settings."""
+
+    require_consent: frozenset[str] = frozenset({MARKETING})
+    per_number_scope: bool = False
+    caps: Mapping[str, Cap] = field(
+        default_factory=lambda: {MARKETING: Cap(limit=3, window=timedelta(days=7))}
+    )
+    unreachable_after: int = 3
+    # 131049: Meta asks for at least 24 h before another marketing template;
+    # 131056: the (business, user) pair rate limit, a short pause is enough.
+    backoffs: Mapping[int, timedelta] = field(
+        default_factory=lambda: {131049: timedelta(hours=24), 131056: timedelta(minutes=5)}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: BlockKind
+    category: str
+    since: datetime
+    source: str
+    event_id: str
+    scope: str | None = None  # a business phone_number_id, or None for every number
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    category: str
+    since: datetime
+    source: str
+    event_id: str
+    evidence: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    category: str
+    until: datetime
+    code: int
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectState:
+    blocks: tuple[Block, ...] = ()
+    consents: Mapping[str, Consent] = field(default_factory=dict)
+    # The most recent sends per category, newest first, as many as the largest cap needs.
+    sends: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
+    backoffs: tuple[Backoff, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    eligible: bool
+    reasons: tuple[Reason, ...]
+    lifts_at: datetime | None = None  # when a time-bound reason (cap, back-off) ends
+
+
+def _order(e: Event) -> tuple[datetime, int, str]:
+    """Chronological order; at equal times a suppressing event sorts last, so it wins."""
+    suppressing = e.kind in (Kind.OPT_OUT, Kind.PLATFORM_STOP, Kind.UNDELIVERABLE, Kind.ERASED)
+    return (e.occurred_at, 1 if suppressing else 0, e.key)
+
+
+def _scope(e: Event, policy: Policy) -> str | None:
+    if policy.per_number_scope and e.source in WHATSAPP_SOURCES:
+        return e.phone_number_id
+    return None
+
+
+def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
+    """The state of one subject from all of its events (any order, duplicates allowed)."""
+    unique = sorted({e.key: e for e in events}.values(), key=_order)
+    scopes: set[str | None] = {None}
+    scopes.update(_scope(e, policy) for e in unique)
+    blocks: list[Block] = []
+    for scope in sorted(scopes, key=lambda s: s or ""):
+        visible = [e for e in unique if _scope(e, policy) in (None, scope)]
+        blocks.extend(_toggle_blocks(visible, scope))
+        blocks.extend(_unreachable(visible, scope, policy))
+    blocks.extend(
+        Block(BlockKind.ERASED, ALL, e.occurred_at, e.source, e.id)
+        for e in unique
+        if e.kind is Kind.ERASED
+    )
+    return SubjectState(
+        blocks=tuple(blocks),
+        consents=_consents(unique),
+        sends=_sends(unique, policy),
+        backoffs=_backoffs(unique, policy),
+    )
+
+
+def _toggle_blocks(ordered: Sequence[Event], scope: str | None) -> list[Block]:
+    """Blocks set and lifted by events, the newest (then the suppressing) one winning."""
+    out: list[Block] = []
+    for kind, setters in _SETTERS.items():
+        lifters = _LIFTERS[kind]
+        for category in CATEGORIES:
+            last: Event | None = None
+            for e in ordered:
+                if (e.kind in setters or e.kind in lifters) and e.covers(category):
+                    last = e
+            if last is not None and last.kind in setters:
+                out.append(Block(kind, category, last.occurred_at, last.source, last.id, scope))
+    return out
+
+
+def _unreachable(ordered: Sequence[Event], scope: str | None, policy: Policy) -> list[Block]:
+    """N failures with 131026 in a row, with no inbound message or delivery after them."""
+    run: list[Event] = []
+    for e in ordered:
+        if e.kind is Kind.UNDELIVERABLE:
+            run.append(e)
+        elif e.kind is Kind.DELIVERED or e.source in INBOUND_SOURCES:
+            run = []
+    if len(run) < policy.unreachable_after:
+        return []
+    third = run[policy.unreachable_after - 1]
+    return [
+        Block(BlockKind.UNREACHABLE, c, third.occurred_at, third.source, third.id, scope)
+        for c in CATEGORIES
+    ]
+
+
+def _consents(ordered: Sequence[Event]) -> dict[str, Consent]:
+    out: dict[str, Consent] = {}
+    for e in ordered:
+        if e.kind in _CONSENT_KINDS:
+            for category in CATEGORIES:
+                if e.covers(category):
+                    out[category] = Consent(category, e.occurred_at, e.source, e.id, e.evidence)
+    return out
+
+
+def _sends(ordered: Sequence[Event], policy: Policy) -> dict[str, tuple[datetime, ...]]:
+    out: dict[str, tuple[datetime, ...]] = {}
+    for category, cap in policy.caps.items():
+        times = [e.occurred_at for e in ordered if e.kind is Kind.SENT and e.covers(category)]
+        if times:
+            out[category] = tuple(reversed(times[-cap.limit :]))
+    return out
+
+
+def _backoffs(ordered: Sequence[Event], policy: Policy) -> tuple[Backoff, ...]:
+    latest: dict[str, Backoff] = {}
+    for e in ordered:
+        if e.kind is not Kind.BACKOFF:
+            continue
+        code = int(e.evidence.get("error_code", 0))
+        pause = policy.backoffs.get(code)
+        if pause is None:
+            continue
+        for category in e.categories or {MARKETING}:
+            until = e.occurred_at + pause
+            if category not in latest or latest[category].until < until:
+                latest[category] = Backoff(category, until, code, e.id)
+    return tuple(latest.values())
+
+
+def decide(
+    state: SubjectState | None,
+    category: str,
+    *,
+    at: datetime,
+    policy: Policy,
+    phone_number_id: str | None = None,
+) -> Decision:
+    """May `category` be sent to this subject from `phone_number_id` at time `at`?"""
+    state = state or SubjectState()
+    reasons: list[Reason] = []
+    lifts: list[datetime] = []
+    for block in state.blocks:
+        in_scope = block.scope is None or block.scope == phone_number_id
+        if in_scope and block.category in (category, ALL):
+            reasons.append(_BLOCK_REASON[block.kind])
+    if category in policy.require_consent and category not in state.consents:
+        reasons.append(Reason.NO_CONSENT)
+    cap = policy.caps.get(category)
+    sends = state.sends.get(category, ())
+    if cap is not None and len(sends) >= cap.limit:
+        oldest = sends[cap.limit - 1]
+        if oldest + cap.window > at:
+            reasons.append(Reason.FREQUENCY_CAP)
+            lifts.append(oldest + cap.window)
+    for backoff in state.backoffs:
+        if backoff.category in (category, ALL) and backoff.until > at:
+            reasons.append(Reason.BACKOFF)
+            lifts.append(backoff.until)
+    ordered = tuple(dict.fromkeys(reasons))
+    return Decision(not ordered, ordered, max(lifts) if lifts else None)
