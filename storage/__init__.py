@@ -1,0 +1,1 @@
+"""Persistence for consentbot behind one `Store` protocol (SQLite now, PostgreSQL next)."""

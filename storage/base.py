@@ -1,0 +1,133 @@
+"""The `Store` protocol, the records it keeps, and its errors.
+
+`storage` knows nothing of WhatsApp or of consent rules: it keeps events under unique
+keys, links identity keys into subjects, and stores the projection that the caller's
+`Projector` derives from a subject's events, all in one transaction per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class StorageError(Exception):
+    """Base class of the store's errors."""
+
+
+class StoreUnavailable(StorageError):
+    """The database cannot be reached or written now; the caller should retry later."""
+
+
+class StoreClosed(StorageError):
+    """The store was used after `close()`."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as stored. `identity_keys` are opaque keys that name the same person."""
+
+    id: str
+    key: str
+    kind: str
+    source: str
+    occurred_at: datetime
+    received_at: datetime
+    identity_keys: tuple[str, ...] = ()
+    phone: str | None = None
+    wa_id: str | None = None
+    user_id: str | None = None
+    categories: tuple[str, ...] = ()
+    phone_number_id: str | None = None
+    waba_id: str | None = None
+    actor: str | None = None
+    language: str | None = None
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    seq: int | None = None  # position in the ledger, set by the store
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    """A signed delivery that could not be read (in whole or in part): kept, never dropped."""
+
+    received_at: datetime
+    reason: str
+    body: bytes
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    id: str
+    name: str
+    role: str
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    id: int
+    state: str  # the projection, as the projector wrote it
+    identity_keys: tuple[str, ...]
+
+
+# Derives a subject's projection (an opaque string) from all of its events.
+Projector = Callable[[Sequence[EventRecord]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """For each appended event, in order: True when it was new, False for a duplicate."""
+
+    created: tuple[bool, ...]
+    quarantine_id: int | None = None
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers."""
+        ...
+
+    async def append(
+        self,
+        events: Sequence[EventRecord],
+        *,
+        quarantine: QuarantineRecord | None = None,
+    ) -> AppendResult:
+        """Commit new events (duplicates by key are skipped) and the quarantine row, if any,
+        in one transaction, and re-derive every affected subject's projection."""
+        ...
+
+    async def subject(self, identity_keys: Sequence[str]) -> Subject | None: ...
+
+    async def subjects(self, identity_keys: Sequence[str]) -> dict[str, Subject]:
+        """Subjects by identity key for many keys at once (missing keys are absent)."""
+        ...
+
+    async def events_of(self, subject_id: int) -> list[EventRecord]: ...
+
+    async def event(self, key: str) -> EventRecord | None: ...
+
+    async def count_events(self) -> int: ...
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]: ...
+
+    async def add_token(self, token: TokenRecord) -> None: ...
+
+    async def token_by_hash(self, token_hash: str) -> TokenRecord | None: ...
+
+    async def tokens(self) -> list[TokenRecord]: ...
+
+    async def revoke_token(self, token_id: str, at: datetime) -> bool: ...

@@ -1,0 +1,81 @@
+"""Conversions between records and the column values both SQL backends store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from storage.base import EventRecord
+
+EVENT_COLUMNS = (
+    "id, key, kind, source, occurred_at, received_at, identity_keys, phone, wa_id, user_id, "
+    "categories, phone_number_id, waba_id, actor, language, evidence"
+)
+
+
+def ts(value: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def event_params(e: EventRecord) -> tuple[Any, ...]:
+    return (
+        e.id,
+        e.key,
+        e.kind,
+        e.source,
+        ts(e.occurred_at),
+        ts(e.received_at),
+        dumps(list(e.identity_keys)),
+        e.phone,
+        e.wa_id,
+        e.user_id,
+        dumps(list(e.categories)),
+        e.phone_number_id,
+        e.waba_id,
+        e.actor,
+        e.language,
+        dumps(dict(e.evidence)),
+    )
+
+
+def event_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> EventRecord:
+    """A record from a row laid out as `seq, ` + EVENT_COLUMNS."""
+    r = tuple(row.values()) if isinstance(row, Mapping) else row
+    return EventRecord(
+        seq=r[0],
+        id=r[1],
+        key=r[2],
+        kind=r[3],
+        source=r[4],
+        occurred_at=parse_ts(r[5]),
+        received_at=parse_ts(r[6]),
+        identity_keys=tuple(json.loads(r[7])),
+        phone=r[8],
+        wa_id=r[9],
+        user_id=r[10],
+        categories=tuple(json.loads(r[11])),
+        phone_number_id=r[12],
+        waba_id=r[13],
+        actor=r[14],
+        language=r[15],
+        evidence=json.loads(r[16]),
+    )
+
+
+def migrations(dialect: str) -> list[tuple[str, str]]:
+    """The dialect's migration files as (name, sql), in order."""
+    folder = resources.files("storage").joinpath("migrations", dialect)
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]

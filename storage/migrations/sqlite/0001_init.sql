@@ -1,0 +1,56 @@
+-- The ledger: one row per event, never updated except for the subject it is filed under
+-- (subjects merge when two identities turn out to be one person).
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    subject_id INTEGER,
+    identity_keys TEXT NOT NULL DEFAULT '[]',
+    phone TEXT,
+    wa_id TEXT,
+    user_id TEXT,
+    categories TEXT NOT NULL DEFAULT '[]',
+    phone_number_id TEXT,
+    waba_id TEXT,
+    actor TEXT,
+    language TEXT,
+    evidence TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_subject ON events (subject_id);
+
+-- A person, as far as we can tell; `state` is the projection derived from its events.
+CREATE TABLE subjects (
+    id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL DEFAULT '',
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 0
+);
+
+-- Every key that names a subject: phone match keys, business-scoped user ids.
+CREATE TABLE identities (
+    key TEXT PRIMARY KEY,
+    subject_id INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX identities_subject ON identities (subject_id);
+
+-- Signed deliveries that could not be read: kept whole, listed for an admin.
+CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+
+-- API tokens, stored as SHA-256 hashes only.
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);

@@ -1,0 +1,502 @@
+"""The embedded SQLite backend.
+
+All writes go through one connection owned by one thread. Requests put their work on a
+queue; the writer takes everything waiting and commits it in one transaction (group
+commit), so the cost of a commit and of the fsync is shared by many requests. Reads use
+their own connections (WAL lets them run beside the writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from storage.base import (
+    AppendResult,
+    EventRecord,
+    Projector,
+    QuarantineRecord,
+    StoreClosed,
+    StoreUnavailable,
+    Subject,
+    TokenRecord,
+)
+from storage.codec import EVENT_COLUMNS, event_from_row, event_params, migrations, parse_ts, ts
+
+T = TypeVar("T")
+
+# SQLite allows 32766 host parameters; stay far below for IN lists.
+_CHUNK = 500
+_MAX_BATCH = 512
+_READERS = 4
+
+
+def path_from_url(url: str) -> Path:
+    """`sqlite:///data/x.db` is relative to the working directory; `sqlite:////abs/x.db` is not."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise ValueError("an SQLite URL looks like sqlite:///path/to/file.db")
+    return Path(url[len(prefix) :])
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+@dataclass
+class _Append:
+    events: Sequence[EventRecord]
+    quarantine: QuarantineRecord | None
+
+
+@dataclass
+class _Job:
+    work: _Append | Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any] = field(repr=False)
+
+
+class SQLiteStore:
+    """`Store` on one SQLite file. Open with `await store.open()`, or `async with store:`."""
+
+    def __init__(
+        self,
+        path: Path,
+        projector: Projector,
+        *,
+        busy_timeout_ms: int = 5000,
+        synchronous: str = "FULL",
+    ) -> None:
+        self.path = path
+        self._projector = projector
+        self._busy_ms = busy_timeout_ms
+        # FULL: a commit is on disk before the webhook is acknowledged, even on power loss.
+        self._synchronous = synchronous
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._closed = False
+
+    async def __aenter__(self) -> SQLiteStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        loop = asyncio.get_running_loop()
+        try:
+            self._conn = await loop.run_in_executor(self._executor, self._connect)
+            for _ in range(_READERS):
+                reader = await aiosqlite.connect(self.path, isolation_level=None)
+                await reader.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+                await reader.execute("PRAGMA query_only = 1")
+                self._all_readers.append(reader)
+                self._readers.put_nowait(reader)
+        except sqlite3.Error as exc:
+            await self.close()
+            raise StoreUnavailable(f"cannot open the SQLite database: {exc}") from exc
+        self._writer = asyncio.create_task(self._write_loop(), name="sqlite-writer")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        return conn
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put_nowait(None)
+            await self._writer
+        for reader in self._all_readers:
+            await reader.close()
+        if self._executor is not None:
+            conn = self._conn
+            if conn is not None:
+                await asyncio.get_running_loop().run_in_executor(self._executor, conn.close)
+            self._executor.shutdown(wait=True)
+
+    # -- the writer --------------------------------------------------------------------------
+
+    async def _submit(self, work: _Append | Callable[[sqlite3.Connection], T]) -> Any:
+        if self._closed or self._writer is None:
+            raise StoreClosed("the store is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(work, future))
+        return await future
+
+    async def _write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            job = await self._queue.get()
+            if job is None:
+                return
+            jobs = [job]
+            stop = False
+            while len(jobs) < _MAX_BATCH and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    stop = True
+                    break
+                jobs.append(nxt)
+            outcomes = await loop.run_in_executor(self._executor, self._run_batch, jobs)
+            for j, (ok, value) in zip(jobs, outcomes, strict=True):
+                if j.future.done():
+                    continue
+                if ok:
+                    j.future.set_result(value)
+                else:
+                    j.future.set_exception(value)
+            if stop:
+                return
+
+    def _run_batch(self, jobs: list[_Job]) -> list[tuple[bool, Any]]:
+        """All jobs in one transaction; if that fails, each alone, so a bad job fails alone."""
+        try:
+            return [(True, v) for v in self._transaction(jobs)]
+        except Exception as exc:
+            if len(jobs) == 1:
+                return [(False, _translate(exc))]
+        out: list[tuple[bool, Any]] = []
+        for job in jobs:
+            try:
+                out.append((True, self._transaction([job])[0]))
+            except Exception as exc:
+                out.append((False, _translate(exc)))
+        return out
+
+    def _transaction(self, jobs: Sequence[_Job]) -> list[Any]:
+        conn = self._conn
+        if conn is None:
+            raise StoreClosed("the store is closed")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            appends = [j.work for j in jobs if isinstance(j.work, _Append)]
+            appended = iter(_append_many(conn, appends, self._projector))
+            results = [
+                next(appended) if isinstance(j.work, _Append) else j.work(conn) for j in jobs
+            ]
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        return results
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._closed:
+            raise StoreClosed("the store is closed")
+        reader = await self._readers.get()
+        try:
+            async with reader.execute(sql, params) as cursor:
+                return [tuple(r) for r in await cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite read failed: {exc}") from exc
+        finally:
+            self._readers.put_nowait(reader)
+
+    # -- Store -------------------------------------------------------------------------------
+
+    async def migrate(self) -> list[str]:
+        return list(await self._submit_outside_transaction(self._migrate))
+
+    async def _submit_outside_transaction(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the writer thread between batches (migrations run their own transactions)."""
+        if self._closed or self._executor is None:
+            raise StoreClosed("the store is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite migration failed: {exc}") from exc
+
+    def _migrate(self) -> list[str]:
+        conn = self._conn
+        if conn is None:
+            raise StoreClosed("the store is closed")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+        applied = []
+        for name, sql in migrations("sqlite"):
+            if name in done:
+                continue
+            # executescript commits a pending transaction first, then runs the script as is:
+            # the script opens the transaction and the record of it joins before COMMIT.
+            conn.executescript("BEGIN IMMEDIATE;\n" + sql)
+            try:
+                conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, ts(datetime.now(UTC))),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            applied.append(name)
+        return applied
+
+    async def pending_migrations(self) -> list[str]:
+        rows = await self._read(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        )
+        done = (
+            {r[0] for r in await self._read("SELECT name FROM schema_migrations")}
+            if rows
+            else set()
+        )
+        return [name for name, _ in migrations("sqlite") if name not in done]
+
+    async def ping(self) -> None:
+        # Through the writer: proves the file can still be locked for writing, not just read.
+        await self._submit(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    async def append(
+        self,
+        events: Sequence[EventRecord],
+        *,
+        quarantine: QuarantineRecord | None = None,
+    ) -> AppendResult:
+        result: AppendResult = await self._submit(_Append(events, quarantine))
+        return result
+
+    async def subject(self, identity_keys: Sequence[str]) -> Subject | None:
+        found = await self.subjects(identity_keys)
+        return next((found[k] for k in identity_keys if k in found), None)
+
+    async def subjects(self, identity_keys: Sequence[str]) -> dict[str, Subject]:
+        keys = list(dict.fromkeys(identity_keys))
+        out: dict[str, Subject] = {}
+        for part in _chunks(keys):
+            rows = await self._read(
+                "SELECT i.key, s.id, s.state FROM identities i "
+                "JOIN subjects s ON s.id = i.subject_id "
+                f"WHERE i.key IN ({_marks(len(part))})",
+                part,
+            )
+            by_subject: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for key, sid, state in rows:
+                by_subject[sid].append((key, state))
+            for sid, members in by_subject.items():
+                all_keys = await self._read(
+                    "SELECT key FROM identities WHERE subject_id = ? ORDER BY key", (sid,)
+                )
+                subject = Subject(sid, members[0][1], tuple(r[0] for r in all_keys))
+                for key, _ in members:
+                    out[key] = subject
+        return out
+
+    async def events_of(self, subject_id: int) -> list[EventRecord]:
+        rows = await self._read(
+            f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE subject_id = ? ORDER BY seq",
+            (subject_id,),
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def event(self, key: str) -> EventRecord | None:
+        rows = await self._read(f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE key = ?", (key,))
+        return event_from_row(rows[0]) if rows else None
+
+    async def count_events(self) -> int:
+        rows = await self._read("SELECT count(*) FROM events")
+        return int(rows[0][0])
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]:
+        rows = await self._read(
+            "SELECT id, received_at, reason, body FROM quarantine ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [QuarantineRecord(parse_ts(r[1]), r[2], bytes(r[3]), r[0]) for r in rows]
+
+    async def add_token(self, token: TokenRecord) -> None:
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO tokens (id, name, role, token_hash, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (token.id, token.name, token.role, token.token_hash, ts(token.created_at)),
+            )
+
+        await self._submit(insert)
+
+    async def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        rows = await self._read(_TOKEN_SELECT + " WHERE token_hash = ?", (token_hash,))
+        return _token(rows[0]) if rows else None
+
+    async def tokens(self) -> list[TokenRecord]:
+        return [_token(r) for r in await self._read(_TOKEN_SELECT + " ORDER BY created_at")]
+
+    async def revoke_token(self, token_id: str, at: datetime) -> bool:
+        def revoke(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (ts(at), token_id),
+            )
+            return cur.rowcount > 0
+
+        revoked: bool = await self._submit(revoke)
+        return revoked
+
+
+_TOKEN_SELECT = "SELECT id, name, role, token_hash, created_at, revoked_at FROM tokens"  # noqa: S105 - column names, not a secret
+
+
+def _token(r: tuple[Any, ...]) -> TokenRecord:
+    return TokenRecord(r[0], r[1], r[2], r[3], parse_ts(r[4]), parse_ts(r[5]) if r[5] else None)
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """Locked, read-only, full or vanished databases are outages: the caller answers 503."""
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError) and not isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError
+    ):
+        return StoreUnavailable(f"SQLite write failed: {exc}")
+    return exc
+
+
+def _append_many(
+    conn: sqlite3.Connection, jobs: Sequence[_Append], projector: Projector
+) -> list[AppendResult]:
+    """Insert the new events of many requests, link identities, re-derive touched subjects."""
+    if not jobs:
+        return []
+    keys = list({e.key for job in jobs for e in job.events})
+    existing: set[str] = set()
+    for part in _chunks(keys):
+        existing.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT key FROM events WHERE key IN ({_marks(len(part))})", part
+            )
+        )
+    fresh: list[EventRecord] = []
+    created_per_job: list[tuple[bool, ...]] = []
+    for job in jobs:
+        flags = []
+        for e in job.events:
+            is_new = e.key not in existing
+            flags.append(is_new)
+            if is_new:
+                existing.add(e.key)
+                fresh.append(e)
+        created_per_job.append(tuple(flags))
+
+    subject_of, touched = _link_identities(conn, fresh)
+    conn.executemany(
+        f"INSERT INTO events ({EVENT_COLUMNS}, subject_id) VALUES ({_marks(17)})",
+        [(*event_params(e), subject_of.get(e.key)) for e in fresh],
+    )
+    quarantine_ids: list[int | None] = []
+    for job in jobs:
+        q = job.quarantine
+        if q is None:
+            quarantine_ids.append(None)
+            continue
+        cur = conn.execute(
+            "INSERT INTO quarantine (received_at, reason, body) VALUES (?, ?, ?)",
+            (ts(q.received_at), q.reason, q.body),
+        )
+        quarantine_ids.append(cur.lastrowid)
+    _project(conn, touched, projector)
+    return [
+        AppendResult(created, qid)
+        for created, qid in zip(created_per_job, quarantine_ids, strict=True)
+    ]
+
+
+def _link_identities(
+    conn: sqlite3.Connection, events: Iterable[EventRecord]
+) -> tuple[dict[str, int], set[int]]:
+    """File each event under a subject; join subjects that one event shows to be one person."""
+    events = list(events)
+    keys = list({k for e in events for k in e.identity_keys})
+    owner: dict[str, int] = {}
+    for part in _chunks(keys):
+        owner.update(
+            conn.execute(
+                f"SELECT key, subject_id FROM identities WHERE key IN ({_marks(len(part))})", part
+            ).fetchall()
+        )
+    new_links: dict[str, int] = {}
+    for e in events:
+        if not e.identity_keys:
+            continue
+        found = {owner[k] for k in e.identity_keys if k in owner}
+        if not found:
+            sid = int(conn.execute("INSERT INTO subjects (state) VALUES ('')").lastrowid or 0)
+        else:
+            sid = min(found)
+            merged = found - {sid}
+            if merged:
+                _merge(conn, sid, sorted(merged))
+                for table in (owner, new_links):
+                    for k, v in table.items():
+                        if v in merged:
+                            table[k] = sid
+        for k in e.identity_keys:
+            if owner.get(k) != sid:
+                owner[k] = sid
+                new_links[k] = sid
+    conn.executemany(
+        "INSERT INTO identities (key, subject_id) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET subject_id = excluded.subject_id",
+        list(new_links.items()),
+    )
+    # Read at the end: a later event of the batch may have merged an earlier one's subject.
+    subject_of = {e.key: owner[e.identity_keys[0]] for e in events if e.identity_keys}
+    return subject_of, set(subject_of.values())
+
+
+def _merge(conn: sqlite3.Connection, into: int, merged: Sequence[int]) -> None:
+    marks = _marks(len(merged))
+    conn.execute(
+        f"UPDATE identities SET subject_id = ? WHERE subject_id IN ({marks})", (into, *merged)
+    )
+    conn.execute(f"UPDATE events SET subject_id = ? WHERE subject_id IN ({marks})", (into, *merged))
+    conn.execute(f"DELETE FROM subjects WHERE id IN ({marks})", merged)
+
+
+def _project(conn: sqlite3.Connection, subject_ids: set[int], projector: Projector) -> None:
+    ids = sorted(subject_ids)
+    grouped: dict[int, list[EventRecord]] = defaultdict(list)
+    for part in _chunks(ids):
+        for row in conn.execute(
+            f"SELECT subject_id, seq, {EVENT_COLUMNS} FROM events "
+            f"WHERE subject_id IN ({_marks(len(part))}) ORDER BY seq",
+            part,
+        ):
+            grouped[row[0]].append(event_from_row(row[1:]))
+    now = ts(datetime.now(UTC))
+    conn.executemany(
+        "UPDATE subjects SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        [(projector(grouped[sid]), now, sid) for sid in ids],
+    )
