@@ -1,0 +1,144 @@
+"""What every API handler needs: the caller's token, a valid body, a number, an event as JSON."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.app import SETTINGS, STORE
+from bot.auth import Permission, allows, hash_token
+from bot.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidNumberError,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
+from bot.events import Event
+from bot.ledger import from_record, to_record
+from bot.phones import InvalidNumber, parse_any
+from storage.base import TokenRecord
+
+M = TypeVar("M", bound=BaseModel)
+log = structlog.get_logger("consentbot.api")
+
+# A little clock skew between a caller and us is normal; a time further ahead is a mistake.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+
+
+class Body(BaseModel):
+    """API request bodies: unknown fields are errors, so a misspelt field is never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+async def authorize(request: web.Request, permission: Permission) -> TokenRecord:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("an `Authorization: Bearer <token>` header is required")
+    record = await request.app[STORE].token_by_hash(hash_token(token.strip()))
+    if record is None or record.revoked_at is not None:
+        raise Unauthorized("the token is not valid")
+    if not allows(record, permission):
+        raise Forbidden(f"the {record.role} role may not use this endpoint")
+    structlog.contextvars.bind_contextvars(actor=record.id)
+    return record
+
+
+async def read_body(request: web.Request, model: type[M]) -> M:
+    if request.content_type != "application/json":
+        raise BadRequest("the body must be JSON (Content-Type: application/json)")
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise BadRequest("the body is not valid JSON") from None
+        raise Unprocessable("the body does not match the schema", errors=errors) from None
+
+
+def parse_number(request: web.Request, text: str) -> tuple[str | None, str | None]:
+    """(E.164 phone, business-scoped user id): exactly one is set. 422 when unreadable."""
+    try:
+        kind, value = parse_any(text, request.app[SETTINGS].default_region)
+    except InvalidNumber as exc:
+        raise InvalidNumberError(f"not a phone number or WhatsApp user id: {exc}") from None
+    return (value, None) if kind == "phone" else (None, value)
+
+
+def not_in_future(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None:
+        raise Unprocessable(f"`{field}` needs a time zone, e.g. 2026-09-01T12:00:00Z")
+    if value > datetime.now(UTC) + MAX_FUTURE_SKEW:
+        raise Unprocessable(f"`{field}` is in the future")
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def event_json(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "kind": e.kind.value,
+        "categories": sorted(e.categories),
+        "source": e.source.value,
+        "occurred_at": iso(e.occurred_at),
+        "received_at": iso(e.received_at),
+        "phone_number_id": e.phone_number_id,
+        "actor": e.actor,
+        "language": e.language,
+        "evidence": dict(e.evidence),
+    }
+
+
+def event_key(request: web.Request, token: TokenRecord, prefix: str) -> str:
+    """The natural key of an API event: the client's Idempotency-Key, or a fresh one."""
+    idem = request.headers.get("Idempotency-Key")
+    return f"idem:{token.id}:{idem}" if idem else f"{prefix}:{uuid.uuid4()}"
+
+
+async def record(request: web.Request, token: TokenRecord, event: Event) -> web.Response:
+    """Append an API event; a repeated Idempotency-Key returns the first answer."""
+    store = request.app[STORE]
+    result = await store.append([to_record(event)])
+    if result.created[0]:
+        log.info("contact.recorded", actor=token.id, kind=event.kind.value, event_id=event.id)
+        return json_response(event_json(event), status=201)
+    stored = await store.event(event.key)
+    if stored is None:  # pragma: no cover - the key was just seen in the ledger
+        raise NotFound("the event vanished")
+    first = from_record(stored)
+    same = (first.kind, first.phone, first.user_id, first.categories, dict(first.evidence)) == (
+        event.kind,
+        event.phone,
+        event.user_id,
+        event.categories,
+        dict(event.evidence),
+    )
+    if not same:
+        raise Conflict(
+            "this Idempotency-Key was used for a different request", code="idempotency_conflict"
+        )
+    return json_response(event_json(first), status=200)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,182 @@
+"""Operators: look a customer up by any number format; record their opt-out or opt-in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import structlog
+from aiohttp import web
+from pydantic import Field
+
+from bot.api.common import (
+    Body,
+    authorize,
+    event_json,
+    event_key,
+    iso,
+    json_response,
+    not_in_future,
+    parse_number,
+    read_body,
+    record,
+)
+from bot.app import SETTINGS, STORE
+from bot.auth import Permission
+from bot.errors import NotFound
+from bot.events import ALL, CATEGORIES, Event, Kind, Source
+from bot.ledger import from_record, identity_keys, state_from_json
+from bot.state import SubjectState, decide
+from storage.base import TokenRecord
+
+routes = web.RouteTableDef()
+log = structlog.get_logger("consentbot.contacts")
+
+Category = Literal["marketing", "utility", "all"]
+
+
+class OptOut(Body):
+    categories: list[Category] = Field(default=["all"], min_length=1)
+    source: Literal["hotline", "web_form", "email", "post", "other"]
+    reason: str = Field(min_length=1, max_length=2000)
+    occurred_at: datetime | None = None
+
+
+class OptIn(Body):
+    """An opt-in lifts an opt-out, so it needs the evidence an appeal would ask for."""
+
+    categories: list[Category] = Field(min_length=1)
+    source: Literal["hotline", "web_form", "email", "post", "other"]
+    wording: str = Field(
+        min_length=1, max_length=4000, description="the text the customer agreed to"
+    )
+    method: str = Field(min_length=1, max_length=500, description="how it was given")
+    reference: str = Field(
+        min_length=1, max_length=500, description="recording, document or ticket id"
+    )
+    occurred_at: datetime | None = None
+
+
+@routes.get("/v1/contacts/{number}")
+async def lookup(request: web.Request) -> web.Response:
+    token = await authorize(request, Permission.CONTACTS)
+    phone, user_id = parse_number(request, request.match_info["number"])
+    store = request.app[STORE]
+    subject = await store.subject(identity_keys(phone, user_id))
+    log.info("contact.lookup", actor=token.id, found=subject is not None)
+    if subject is None:
+        raise NotFound("no record of this number")
+    events = [from_record(r) for r in await store.events_of(subject.id)]
+    return json_response(contact_json(request, phone, events, state_from_json(subject.state)))
+
+
+def contact_json(
+    request: web.Request, phone: str | None, events: list[Event], state: SubjectState
+) -> dict[str, Any]:
+    policy = request.app[SETTINGS].policy
+    now = datetime.now(UTC)
+    phones = sorted({e.phone for e in events if e.phone})
+    categories = {}
+    for category in CATEGORIES:
+        decision = decide(state, category, at=now, policy=policy)
+        consent = state.consents.get(category)
+        categories[category] = {
+            "eligible": decision.eligible,
+            "reasons": [r.value for r in decision.reasons],
+            "lifts_at": iso(decision.lifts_at),
+            "consent": consent
+            and {
+                "since": iso(consent.since),
+                "source": consent.source,
+                "event_id": consent.event_id,
+                "evidence": dict(consent.evidence),
+            },
+            "blocks": [
+                {
+                    "kind": b.kind.value,
+                    "since": iso(b.since),
+                    "source": b.source,
+                    "event_id": b.event_id,
+                    "phone_number_id": b.scope,
+                }
+                for b in state.blocks
+                if b.category in (category, ALL)
+            ],
+        }
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.received_at))
+    return {
+        "phone": phone or (phones[0] if phones else None),
+        "identities": {
+            "phones": phones,
+            "wa_ids": sorted({e.wa_id for e in events if e.wa_id}),
+            "user_ids": sorted({e.user_id for e in events if e.user_id}),
+        },
+        "categories": categories,
+        "events": [event_json(e) for e in ordered],
+    }
+
+
+@routes.post("/v1/contacts/{number}/opt-out")
+async def opt_out(request: web.Request) -> web.Response:
+    token = await authorize(request, Permission.CONTACTS)
+    phone, user_id = parse_number(request, request.match_info["number"])
+    body = await read_body(request, OptOut)
+    event = _operator_event(
+        request,
+        token,
+        Kind.OPT_OUT,
+        phone,
+        user_id,
+        body.categories,
+        body.source,
+        body.occurred_at,
+        {"reason": body.reason},
+    )
+    return await record(request, token, event)
+
+
+@routes.post("/v1/contacts/{number}/opt-in")
+async def opt_in(request: web.Request) -> web.Response:
+    token = await authorize(request, Permission.CONTACTS)
+    phone, user_id = parse_number(request, request.match_info["number"])
+    body = await read_body(request, OptIn)
+    evidence = {"wording": body.wording, "method": body.method, "reference": body.reference}
+    event = _operator_event(
+        request,
+        token,
+        Kind.OPT_IN,
+        phone,
+        user_id,
+        body.categories,
+        body.source,
+        body.occurred_at,
+        evidence,
+    )
+    return await record(request, token, event)
+
+
+def _operator_event(
+    request: web.Request,
+    token: TokenRecord,
+    kind: Kind,
+    phone: str | None,
+    user_id: str | None,
+    categories: Sequence[str],
+    source: str,
+    occurred_at: datetime | None,
+    evidence: dict[str, Any],
+) -> Event:
+    now = datetime.now(UTC)
+    return Event(
+        key=event_key(request, token, "op"),
+        kind=kind,
+        source=Source(source),
+        occurred_at=not_in_future(occurred_at, "occurred_at") if occurred_at else now,
+        received_at=now,
+        phone=phone,
+        user_id=user_id,
+        categories=frozenset(categories),
+        actor=token.id,
+        evidence={**evidence, "operator": token.name},
+    )

@@ -1,0 +1,173 @@
+"""The OpenAPI 3.1 document served at `/openapi.json`; request schemas come from the models."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from bot import __version__
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def _resp(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description}
+    if schema is not None:
+        out["content"] = {"application/json": {"schema": schema}}
+    return out
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): _resp("error", _ERROR) for s in statuses}
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+    }
+
+
+_NUMBER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "description": "a phone number in any common form, a wa_id, or a business-scoped user id",
+    "schema": {"type": "string"},
+}
+
+
+@cache
+def document() -> dict[str, Any]:
+    from bot.api.consents import ConsentIn
+    from bot.api.contacts import OptIn, OptOut
+    from bot.api.eligibility import EligibilityIn
+
+    schemas: dict[str, Any] = {
+        name: model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, model in (
+            ("OptOut", OptOut),
+            ("OptIn", OptIn),
+            ("Consent", ConsentIn),
+            ("EligibilityRequest", EligibilityIn),
+        )
+    }
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "status"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "status": {"type": "integer"},
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "consentbot", "version": __version__},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "paths": {
+            "/webhook/whatsapp": {
+                "get": {
+                    "summary": "Meta's verification handshake",
+                    "responses": {"200": {"description": "the challenge"}, **_errors(403)},
+                },
+                "post": {
+                    "summary": "Meta's signed deliveries; 200 only once committed",
+                    "responses": {
+                        "200": {"description": "recorded (or quarantined)"},
+                        **_errors(401, 403, 413, 503),
+                    },
+                },
+            },
+            "/v1/contacts/{number}": {
+                "get": {
+                    "summary": "A customer's status, evidence and full history",
+                    "security": _BEARER,
+                    "parameters": [_NUMBER],
+                    "responses": {"200": _resp("the contact"), **_errors(401, 403, 404, 422)},
+                }
+            },
+            "/v1/contacts/{number}/opt-out": {
+                "post": {
+                    "summary": "Record an opt-out requested through another channel",
+                    "security": _BEARER,
+                    "parameters": [_NUMBER],
+                    "requestBody": _json_body("OptOut"),
+                    "responses": {
+                        "201": _resp("the event"),
+                        **_errors(400, 401, 403, 409, 422, 503),
+                    },
+                }
+            },
+            "/v1/contacts/{number}/opt-in": {
+                "post": {
+                    "summary": "Record an opt-in, with its evidence",
+                    "security": _BEARER,
+                    "parameters": [_NUMBER],
+                    "requestBody": _json_body("OptIn"),
+                    "responses": {
+                        "201": _resp("the event"),
+                        **_errors(400, 401, 403, 409, 422, 503),
+                    },
+                }
+            },
+            "/v1/consents": {
+                "post": {
+                    "summary": "Record a consent (idempotent with Idempotency-Key)",
+                    "security": _BEARER,
+                    "requestBody": _json_body("Consent"),
+                    "responses": {
+                        "201": _resp("the event"),
+                        "200": _resp("a replay of an earlier request"),
+                        **_errors(400, 401, 403, 409, 422, 503),
+                    },
+                }
+            },
+            "/v1/eligibility": {
+                "post": {
+                    "summary": "May this category be sent to these recipients now, and why not",
+                    "security": _BEARER,
+                    "requestBody": _json_body("EligibilityRequest"),
+                    "responses": {
+                        "200": _resp("one result per recipient, in order"),
+                        **_errors(400, 401, 403, 415, 422, 503),
+                    },
+                }
+            },
+            "/v1/admin/quarantine": {
+                "get": {
+                    "summary": "Signed deliveries that could not be read, newest first",
+                    "security": _BEARER,
+                    "responses": {"200": _resp("the items"), **_errors(400, 401, 403)},
+                }
+            },
+            "/healthz": {
+                "get": {"summary": "The process is alive", "responses": {"200": _resp("ok")}}
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Storage is reachable",
+                    "responses": {"200": _resp("ready"), **_errors(503)},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics",
+                    "responses": {"200": {"description": "text"}},
+                }
+            },
+            "/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": _resp("OpenAPI")}}
+            },
+        },
+    }

@@ -1,0 +1,125 @@
+"""The application factory: `create_app(settings, store=None)` builds everything, at call time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from bot.errors import ApiError
+from bot.intent import ButtonMap
+from bot.ledger import make_projector
+from bot.metrics import Metrics
+from bot.settings import Settings
+from storage.base import Store, StoreUnavailable
+from storage.open import open_store
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+BUTTONS = web.AppKey("buttons", ButtonMap)
+METRICS = web.AppKey("metrics", Metrics)
+
+log = structlog.get_logger("consentbot")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> web.Response:
+    """The one error shape: {"error": {"code", "message", "status", ...}}."""
+    return web.json_response(
+        {"error": {"code": code, "message": message, "status": status, **details}}, status=status
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id, shape every error, count requests by route and status."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    try:
+        response = await _shaped(request, handler)
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+    response.headers["X-Request-Id"] = request_id
+    request.app[METRICS].requests[(name, response.status)] += 1
+    return response
+
+
+async def _shaped(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, **exc.details)
+    except StoreUnavailable as exc:
+        log.error("storage.unavailable", error=str(exc))
+        return error_response(503, "storage_unavailable", "storage is unavailable, retry later")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        response = error_response(exc.status, code, exc.reason)
+        if exc.status == 405 and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        log.exception("request.failed", path=request.path)
+        return error_response(500, "internal_error", "internal error")
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
+    """Build the application. With `store=None` it opens the one `settings` names."""
+    from bot.api import routes as api_routes
+    from bot.whatsapp import routes as webhook_routes
+
+    app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    buttons = ButtonMap.default()
+    if settings.buttons_file is not None:
+        buttons = buttons.merged(ButtonMap.from_file(settings.buttons_file))
+    app[BUTTONS] = buttons
+    app.cleanup_ctx.append(_store_context(settings, store))
+    app.add_routes(webhook_routes.routes)
+    app.add_routes(api_routes.routes)
+    return app
+
+
+def _store_context(
+    settings: Settings, given: Store | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if given is not None:
+            app[STORE] = given
+            yield
+            return
+        store = open_store(
+            settings.database_url,
+            make_projector(settings.policy),
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+        await store.open()
+        try:
+            await store.migrate()
+            app[STORE] = store
+            yield
+        finally:
+            await store.close()
+
+    return context

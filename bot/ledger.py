@@ -1,0 +1,123 @@
+"""Between the domain and storage: events to records, states to projections.
+
+The store calls the projector inside its write transaction with every event of each
+subject it touched; the projector derives the state with the pure rules in `bot.state`
+and returns it as compact JSON that reads turn back into a `SubjectState`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.events import Event, Kind, Source
+from bot.phones import match_key
+from bot.state import Backoff, Block, BlockKind, Consent, Policy, SubjectState, derive
+from storage.base import EventRecord, Projector
+
+
+def identity_keys(
+    phone: str | None, user_id: str | None, linked_phone: str | None = None
+) -> tuple[str, ...]:
+    """Opaque keys naming one person: every variant of a number shares one key."""
+    keys = []
+    if phone:
+        keys.append("p:" + match_key(phone))
+    if user_id:
+        keys.append("u:" + user_id)
+    if linked_phone:
+        keys.append("p:" + match_key(linked_phone))
+    return tuple(dict.fromkeys(keys))
+
+
+def to_record(e: Event) -> EventRecord:
+    evidence = dict(e.evidence)
+    if e.linked_phone:
+        evidence["linked_phone"] = e.linked_phone
+    return EventRecord(
+        id=e.id,
+        key=e.key,
+        kind=e.kind.value,
+        source=e.source.value,
+        occurred_at=e.occurred_at,
+        received_at=e.received_at,
+        identity_keys=identity_keys(e.phone, e.user_id, e.linked_phone),
+        phone=e.phone,
+        wa_id=e.wa_id,
+        user_id=e.user_id,
+        categories=tuple(sorted(e.categories)),
+        phone_number_id=e.phone_number_id,
+        waba_id=e.waba_id,
+        actor=e.actor,
+        language=e.language,
+        evidence=evidence,
+    )
+
+
+def from_record(r: EventRecord) -> Event:
+    return Event(
+        key=r.key,
+        kind=Kind(r.kind),
+        source=Source(r.source),
+        occurred_at=r.occurred_at,
+        received_at=r.received_at,
+        phone=r.phone,
+        wa_id=r.wa_id,
+        user_id=r.user_id,
+        categories=frozenset(r.categories),
+        phone_number_id=r.phone_number_id,
+        waba_id=r.waba_id,
+        actor=r.actor,
+        language=r.language,
+        evidence=r.evidence,
+        linked_phone=r.evidence.get("linked_phone"),
+    )
+
+
+def make_projector(policy: Policy) -> Projector:
+    def project(records: Any) -> str:
+        return state_to_json(derive((from_record(r) for r in records), policy))
+
+    return project
+
+
+def _t(value: datetime) -> str:
+    return value.isoformat()
+
+
+def state_to_json(state: SubjectState) -> str:
+    doc = {
+        "blocks": [
+            [b.kind.value, b.category, _t(b.since), b.source, b.event_id, b.scope]
+            for b in state.blocks
+        ],
+        "consents": {
+            c.category: [_t(c.since), c.source, c.event_id, dict(c.evidence)]
+            for c in state.consents.values()
+        },
+        "sends": {cat: [_t(t) for t in times] for cat, times in state.sends.items()},
+        "backoffs": [[b.category, _t(b.until), b.code, b.event_id] for b in state.backoffs],
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def state_from_json(text: str) -> SubjectState:
+    if not text:
+        return SubjectState()
+    doc = json.loads(text)
+    p = datetime.fromisoformat
+    return SubjectState(
+        blocks=tuple(
+            Block(BlockKind(k), cat, p(since), src, eid, scope)
+            for k, cat, since, src, eid, scope in doc["blocks"]
+        ),
+        consents={
+            cat: Consent(cat, p(since), src, eid, ev)
+            for cat, (since, src, eid, ev) in doc["consents"].items()
+        },
+        sends={cat: tuple(p(t) for t in times) for cat, times in doc["sends"].items()},
+        backoffs=tuple(
+            Backoff(cat, p(until), code, eid) for cat, until, code, eid in doc["backoffs"]
+        ),
+    )

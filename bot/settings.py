@@ -1,0 +1,80 @@
+"""Settings from `CONSENTBOT_*` environment variables (or a `.env` file), read once at start."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.state import Policy
+
+# Meta's payloads are at most 3 MB; 4 MiB leaves room and still stops abuse early.
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Every setting, with its default. The README's configuration table lists each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CONSENTBOT_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite:///data/consentbot.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    app_secret: SecretStr | None = None
+    verify_token: SecretStr | None = None
+    access_token: SecretStr | None = None
+    graph_api_url: str = "https://graph.facebook.com/v23.0"
+    default_region: str = "RU"
+    require_consent: bool = True
+    opt_out_scope: Literal["business", "number"] = "business"
+    dev: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY, ge=4 * 1024 * 1024)
+    buttons_file: Path | None = None
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    public_url: str | None = None
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("a two-letter ISO 3166 region such as RU or US")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _secrets_unless_dev(self) -> Settings:
+        if not self.dev:
+            missing = [
+                name for name in ("app_secret", "verify_token") if getattr(self, name) is None
+            ]
+            if missing:
+                names = ", ".join("CONSENTBOT_" + n.upper() for n in missing)
+                raise ValueError(f"{names} must be set (or CONSENTBOT_DEV=true for local work)")
+        return self
+
+    def with_dev_secrets(self) -> tuple[Settings, list[str]]:
+        """In dev mode, fill missing webhook secrets with fresh random ones (to be printed)."""
+        generated: list[str] = []
+        update: dict[str, SecretStr] = {}
+        for name in ("app_secret", "verify_token"):
+            if getattr(self, name) is None:
+                update[name] = SecretStr(secrets.token_urlsafe(24))
+                generated.append(name)
+        return self.model_copy(update=update), generated
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            require_consent=frozenset({"marketing"}) if self.require_consent else frozenset(),
+            per_number_scope=self.opt_out_scope == "number",
+        )
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format == "auto" and not self.dev)

@@ -1,0 +1,1 @@
+"""The boundary with Meta's WhatsApp Cloud API: signatures, payload models, extraction, routes."""
