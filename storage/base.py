@@ -21,13 +21,18 @@ class StoreUnavailable(StorageError):
     """The database cannot be reached or written now; the caller should retry later."""
 
 
-class StoreClosed(StorageError):
-    """The store was used after `close()`."""
+class StoreClosed(StoreUnavailable):
+    """The store was used after `close()` (the process is stopping: retry elsewhere)."""
 
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """An event as stored. `identity_keys` are opaque keys that name the same person."""
+    """An event as stored.
+
+    Events are unique by `id`, which callers derive from the natural `key`, so a
+    redelivery carries the same id. `identity_keys` are opaque keys naming one person;
+    they and `categories` are words without whitespace.
+    """
 
     id: str
     key: str
@@ -106,8 +111,9 @@ class Store(Protocol):
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:
-        """Commit new events (duplicates by key are skipped) and the quarantine row, if any,
-        in one transaction, and re-derive every affected subject's projection."""
+        """Commit new events (duplicates by id are skipped) and the quarantine row, if any,
+        in one transaction, and re-derive every affected subject's projection. A body
+        quarantined before is not stored twice."""
         ...
 
     async def subject(self, identity_keys: Sequence[str]) -> Subject | None: ...
@@ -118,7 +124,7 @@ class Store(Protocol):
 
     async def events_of(self, subject_id: int) -> list[EventRecord]: ...
 
-    async def event(self, key: str) -> EventRecord | None: ...
+    async def event(self, event_id: str) -> EventRecord | None: ...
 
     async def count_events(self) -> int: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -17,8 +18,10 @@ EVENT_COLUMNS = (
 
 
 def ts(value: datetime) -> str:
-    """Fixed-width UTC text, so that text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text (`2026-09-13T10:00:00.000000+00:00`), so text order is time order."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def parse_ts(value: str) -> datetime:
@@ -29,6 +32,19 @@ def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def as_stored(e: EventRecord, seq: int) -> EventRecord:
+    """The record as a read will return it: its ledger position set, its times in UTC."""
+    for word in (*e.identity_keys, *e.categories):
+        if not word or any(c.isspace() for c in word):
+            raise ValueError("identity keys and categories are single words")
+    return replace(
+        e,
+        seq=seq,
+        occurred_at=e.occurred_at.astimezone(UTC),
+        received_at=e.received_at.astimezone(UTC),
+    )
+
+
 def event_params(e: EventRecord) -> tuple[Any, ...]:
     return (
         e.id,
@@ -37,16 +53,16 @@ def event_params(e: EventRecord) -> tuple[Any, ...]:
         e.source,
         ts(e.occurred_at),
         ts(e.received_at),
-        dumps(list(e.identity_keys)),
+        " ".join(e.identity_keys),
         e.phone,
         e.wa_id,
         e.user_id,
-        dumps(list(e.categories)),
+        " ".join(e.categories),
         e.phone_number_id,
         e.waba_id,
         e.actor,
         e.language,
-        dumps(dict(e.evidence)),
+        dumps(dict(e.evidence)) if e.evidence else "{}",
     )
 
 
@@ -61,16 +77,16 @@ def event_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> EventRecord:
         source=r[4],
         occurred_at=parse_ts(r[5]),
         received_at=parse_ts(r[6]),
-        identity_keys=tuple(json.loads(r[7])),
+        identity_keys=tuple(r[7].split()),
         phone=r[8],
         wa_id=r[9],
         user_id=r[10],
-        categories=tuple(json.loads(r[11])),
+        categories=tuple(r[11].split()),
         phone_number_id=r[12],
         waba_id=r[13],
         actor=r[14],
         language=r[15],
-        evidence=json.loads(r[16]),
+        evidence=json.loads(r[16]) if r[16] != "{}" else {},
     )
 
 

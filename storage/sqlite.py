@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +32,15 @@ from storage.base import (
     Subject,
     TokenRecord,
 )
-from storage.codec import EVENT_COLUMNS, event_from_row, event_params, migrations, parse_ts, ts
+from storage.codec import (
+    EVENT_COLUMNS,
+    as_stored,
+    event_from_row,
+    event_params,
+    migrations,
+    parse_ts,
+    ts,
+)
 
 T = TypeVar("T")
 
@@ -90,7 +99,7 @@ class SQLiteStore:
         self._conn: sqlite3.Connection | None = None
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._readers: asyncio.Queue[aiosqlite.Connection | None] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._closed = False
 
@@ -104,18 +113,20 @@ class SQLiteStore:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._closed or self._executor is not None:
+            raise StoreClosed("a store is opened once; make a new one")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
         loop = asyncio.get_running_loop()
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = await loop.run_in_executor(self._executor, self._connect)
             for _ in range(_READERS):
                 reader = await aiosqlite.connect(self.path, isolation_level=None)
+                self._all_readers.append(reader)
                 await reader.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
                 await reader.execute("PRAGMA query_only = 1")
-                self._all_readers.append(reader)
                 self._readers.put_nowait(reader)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise StoreUnavailable(f"cannot open the SQLite database: {exc}") from exc
         self._writer = asyncio.create_task(self._write_loop(), name="sqlite-writer")
@@ -128,14 +139,18 @@ class SQLiteStore:
         return conn
 
     async def close(self) -> None:
+        """Finish queued writes and reads in flight, then release everything."""
         if self._closed:
             return
         self._closed = True
         if self._writer is not None:
             self._queue.put_nowait(None)
             await self._writer
+        for _ in self._all_readers:  # every connection back: reads in flight finish first
+            await self._readers.get()
         for reader in self._all_readers:
             await reader.close()
+        self._readers.put_nowait(None)  # wakes reads waiting for a connection: they fail
         if self._executor is not None:
             conn = self._conn
             if conn is not None:
@@ -165,7 +180,10 @@ class SQLiteStore:
                     stop = True
                     break
                 jobs.append(nxt)
-            outcomes = await loop.run_in_executor(self._executor, self._run_batch, jobs)
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._run_batch, jobs)
+            except BaseException as exc:  # the thread is gone: fail these, keep no one waiting
+                outcomes = [(False, StoreUnavailable(f"SQLite writer failed: {exc!r}"))] * len(jobs)
             for j, (ok, value) in zip(jobs, outcomes, strict=True):
                 if j.future.done():
                     continue
@@ -177,12 +195,17 @@ class SQLiteStore:
                 return
 
     def _run_batch(self, jobs: list[_Job]) -> list[tuple[bool, Any]]:
-        """All jobs in one transaction; if that fails, each alone, so a bad job fails alone."""
+        """All jobs in one transaction; if that fails, each alone, so a bad job fails alone.
+
+        An outage (locked, read-only, full disk) fails the whole batch at once: retrying
+        each job would only wait out the busy timeout once per job.
+        """
         try:
             return [(True, v) for v in self._transaction(jobs)]
         except Exception as exc:
-            if len(jobs) == 1:
-                return [(False, _translate(exc))]
+            error = _translate(exc)
+            if len(jobs) == 1 or isinstance(error, StoreUnavailable):
+                return [(False, error)] * len(jobs)
         out: list[tuple[bool, Any]] = []
         for job in jobs:
             try:
@@ -215,6 +238,9 @@ class SQLiteStore:
         if self._closed:
             raise StoreClosed("the store is closed")
         reader = await self._readers.get()
+        if reader is None:  # closed while waiting; pass the news on to the next waiter
+            self._readers.put_nowait(None)
+            raise StoreClosed("the store is closed")
         try:
             async with reader.execute(sql, params) as cursor:
                 return [tuple(r) for r in await cursor.fetchall()]
@@ -278,8 +304,15 @@ class SQLiteStore:
         return [name for name, _ in migrations("sqlite") if name not in done]
 
     async def ping(self) -> None:
-        # Through the writer: proves the file can still be locked for writing, not just read.
-        await self._submit(lambda conn: conn.execute("SELECT 1").fetchone())
+        # A real write through the writer: a read-only or locked file fails here too.
+        def beat(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO heartbeat (id, at) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                (ts(datetime.now(UTC)),),
+            )
+
+        await self._submit(beat)
 
     async def append(
         self,
@@ -323,8 +356,10 @@ class SQLiteStore:
         )
         return [event_from_row(r) for r in rows]
 
-    async def event(self, key: str) -> EventRecord | None:
-        rows = await self._read(f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE key = ?", (key,))
+    async def event(self, event_id: str) -> EventRecord | None:
+        rows = await self._read(
+            f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)
+        )
         return event_from_row(rows[0]) if rows else None
 
     async def count_events(self) -> int:
@@ -389,55 +424,62 @@ def _append_many(
     """Insert the new events of many requests, link identities, re-derive touched subjects."""
     if not jobs:
         return []
-    keys = list({e.key for job in jobs for e in job.events})
+    ids = list({e.id for job in jobs for e in job.events})
     existing: set[str] = set()
-    for part in _chunks(keys):
+    for part in _chunks(ids):
         existing.update(
             r[0]
-            for r in conn.execute(
-                f"SELECT key FROM events WHERE key IN ({_marks(len(part))})", part
-            )
+            for r in conn.execute(f"SELECT id FROM events WHERE id IN ({_marks(len(part))})", part)
         )
+    # One writer, so the next positions in the ledger are ours to number.
+    last_seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
     fresh: list[EventRecord] = []
     created_per_job: list[tuple[bool, ...]] = []
     for job in jobs:
         flags = []
         for e in job.events:
-            is_new = e.key not in existing
+            is_new = e.id not in existing
             flags.append(is_new)
             if is_new:
-                existing.add(e.key)
-                fresh.append(e)
+                existing.add(e.id)
+                fresh.append(as_stored(e, last_seq + len(fresh) + 1))
         created_per_job.append(tuple(flags))
 
-    subject_of, touched = _link_identities(conn, fresh)
+    subject_of, touched, created = _link_identities(conn, fresh)
     conn.executemany(
-        f"INSERT INTO events ({EVENT_COLUMNS}, subject_id) VALUES ({_marks(17)})",
-        [(*event_params(e), subject_of.get(e.key)) for e in fresh],
+        f"INSERT INTO events (seq, {EVENT_COLUMNS}, subject_id) VALUES ({_marks(18)})",
+        [(e.seq, *event_params(e), subject_of.get(e.id)) for e in fresh],
     )
-    quarantine_ids: list[int | None] = []
-    for job in jobs:
-        q = job.quarantine
-        if q is None:
-            quarantine_ids.append(None)
-            continue
-        cur = conn.execute(
-            "INSERT INTO quarantine (received_at, reason, body) VALUES (?, ?, ?)",
-            (ts(q.received_at), q.reason, q.body),
-        )
-        quarantine_ids.append(cur.lastrowid)
-    _project(conn, touched, projector)
+    quarantine_ids = [_quarantine(conn, job.quarantine) for job in jobs]
+    _project(conn, touched, created, fresh, subject_of, projector)
     return [
         AppendResult(created, qid)
         for created, qid in zip(created_per_job, quarantine_ids, strict=True)
     ]
 
 
+def _quarantine(conn: sqlite3.Connection, q: QuarantineRecord | None) -> int | None:
+    """Keep the body once, however often Meta redelivers it; return its row id."""
+    if q is None:
+        return None
+    digest = hashlib.sha256(q.body).hexdigest()
+    conn.execute(
+        "INSERT INTO quarantine (received_at, reason, body, body_sha256) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (body_sha256) DO NOTHING",
+        (ts(q.received_at), q.reason, q.body, digest),
+    )
+    row = conn.execute("SELECT id FROM quarantine WHERE body_sha256 = ?", (digest,)).fetchone()
+    return int(row[0])
+
+
 def _link_identities(
-    conn: sqlite3.Connection, events: Iterable[EventRecord]
-) -> tuple[dict[str, int], set[int]]:
-    """File each event under a subject; join subjects that one event shows to be one person."""
-    events = list(events)
+    conn: sqlite3.Connection, events: Sequence[EventRecord]
+) -> tuple[dict[str, int], set[int], set[int]]:
+    """File each event under a subject; join subjects that one event shows to be one person.
+
+    Returns the subject of each event id, the subjects touched, and which of them are new
+    (their rows are inserted later, together with their first projection).
+    """
     keys = list({k for e in events for k in e.identity_keys})
     owner: dict[str, int] = {}
     for part in _chunks(keys):
@@ -447,17 +489,28 @@ def _link_identities(
             ).fetchall()
         )
     new_links: dict[str, int] = {}
+    created: set[int] = set()
+    last_id: int | None = None  # read on first need from sqlite_sequence (ids never reused)
     for e in events:
         if not e.identity_keys:
             continue
         found = {owner[k] for k in e.identity_keys if k in owner}
         if not found:
-            sid = int(conn.execute("INSERT INTO subjects (state) VALUES ('')").lastrowid or 0)
+            # One writer per database, so the next id cannot be taken by anyone else.
+            if last_id is None:
+                row = conn.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'subjects'"
+                ).fetchone()
+                last_id = int(row[0]) if row else 0
+            last_id += 1
+            sid = last_id
+            created.add(sid)
         else:
             sid = min(found)
             merged = found - {sid}
             if merged:
                 _merge(conn, sid, sorted(merged))
+                created -= merged
                 for table in (owner, new_links):
                     for k, v in table.items():
                         if v in merged:
@@ -472,8 +525,8 @@ def _link_identities(
         list(new_links.items()),
     )
     # Read at the end: a later event of the batch may have merged an earlier one's subject.
-    subject_of = {e.key: owner[e.identity_keys[0]] for e in events if e.identity_keys}
-    return subject_of, set(subject_of.values())
+    subject_of = {e.id: owner[e.identity_keys[0]] for e in events if e.identity_keys}
+    return subject_of, set(subject_of.values()), created
 
 
 def _merge(conn: sqlite3.Connection, into: int, merged: Sequence[int]) -> None:
@@ -485,10 +538,26 @@ def _merge(conn: sqlite3.Connection, into: int, merged: Sequence[int]) -> None:
     conn.execute(f"DELETE FROM subjects WHERE id IN ({marks})", merged)
 
 
-def _project(conn: sqlite3.Connection, subject_ids: set[int], projector: Projector) -> None:
-    ids = sorted(subject_ids)
+def _project(
+    conn: sqlite3.Connection,
+    touched: set[int],
+    created: set[int],
+    fresh: Sequence[EventRecord],
+    subject_of: dict[str, int],
+    projector: Projector,
+) -> None:
+    """Re-derive every touched subject from all of its events.
+
+    A subject created in this batch has no events but the fresh ones, so they are not
+    read back; older subjects are read whole.
+    """
     grouped: dict[int, list[EventRecord]] = defaultdict(list)
-    for part in _chunks(ids):
+    for e in fresh:
+        sid = subject_of.get(e.id)
+        if sid in created:
+            grouped[sid].append(e)
+    older = sorted(touched - created)
+    for part in _chunks(older):
         for row in conn.execute(
             f"SELECT subject_id, seq, {EVENT_COLUMNS} FROM events "
             f"WHERE subject_id IN ({_marks(len(part))}) ORDER BY seq",
@@ -497,6 +566,10 @@ def _project(conn: sqlite3.Connection, subject_ids: set[int], projector: Project
             grouped[row[0]].append(event_from_row(row[1:]))
     now = ts(datetime.now(UTC))
     conn.executemany(
+        "INSERT INTO subjects (id, state, updated_at, version) VALUES (?, ?, ?, 1)",
+        [(sid, projector(grouped[sid]), now) for sid in sorted(created)],
+    )
+    conn.executemany(
         "UPDATE subjects SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-        [(projector(grouped[sid]), now, sid) for sid in ids],
+        [(projector(grouped[sid]), now, sid) for sid in older],
     )

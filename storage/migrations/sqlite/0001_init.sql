@@ -1,19 +1,20 @@
--- The ledger: one row per event, never updated except for the subject it is filed under
--- (subjects merge when two identities turn out to be one person).
+-- The ledger: one row per event, never deleted, never updated except for the subject it
+-- is filed under (subjects merge when two identities turn out to be one person).
+-- `id` is a hash of the natural `key`, so the one unique index on `id` dedupes both.
 CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    key TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL,
     kind TEXT NOT NULL,
     source TEXT NOT NULL,
     occurred_at TEXT NOT NULL,
     received_at TEXT NOT NULL,
     subject_id INTEGER,
-    identity_keys TEXT NOT NULL DEFAULT '[]',
+    identity_keys TEXT NOT NULL DEFAULT '',  -- space-separated
     phone TEXT,
     wa_id TEXT,
     user_id TEXT,
-    categories TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '',  -- space-separated
     phone_number_id TEXT,
     waba_id TEXT,
     actor TEXT,
@@ -23,8 +24,9 @@ CREATE TABLE events (
 CREATE INDEX events_subject ON events (subject_id);
 
 -- A person, as far as we can tell; `state` is the projection derived from its events.
+-- AUTOINCREMENT: the id of a subject merged away is never given to another person.
 CREATE TABLE subjects (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     state TEXT NOT NULL DEFAULT '',
     updated_at TEXT,
     version INTEGER NOT NULL DEFAULT 0
@@ -42,7 +44,14 @@ CREATE TABLE quarantine (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     received_at TEXT NOT NULL,
     reason TEXT NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    body_sha256 TEXT NOT NULL UNIQUE  -- a redelivered body is kept once
+);
+
+-- Written by the readiness probe: proves the database still takes writes.
+CREATE TABLE heartbeat (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
 );
 
 -- API tokens, stored as SHA-256 hashes only.
