@@ -28,15 +28,15 @@ from bot.intent import (
 )
 from bot.phones import InvalidNumber, from_wa_id
 from bot.whatsapp.models import (
-    Change,
+    MANAGEMENT_MODELS,
+    MAX_UNIX_TIME,
     Contact,
     Entry,
     Envelope,
-    ManagementValue,
     Message,
-    MessagesValue,
     Preference,
     Status,
+    Value,
 )
 
 # Error codes in `statuses[].errors[]` that change what may be sent (whatsapp.md §2.4).
@@ -53,6 +53,7 @@ _MANAGEMENT_KINDS = {
     "security": Kind.SECURITY,
     "account_alerts": Kind.ACCOUNT_ALERT,
 }
+_KNOWN_FIELDS = frozenset({"messages", "user_preferences", *_MANAGEMENT_KINDS})
 _PRICING_CATEGORIES = {"marketing": MARKETING, "marketing_lite": MARKETING, "utility": UTILITY}
 _VERDICT_KINDS = {Intent.OPT_OUT: Kind.OPT_OUT, Intent.OPT_IN: Kind.OPT_IN}
 
@@ -79,10 +80,12 @@ def extract(envelope: Envelope, *, received_at: datetime, buttons: ButtonMap) ->
     for i, entry in enumerate(envelope.entry):
         for j, change in enumerate(entry.changes):
             path = f"entry[{i}].changes[{j}]"
-            if change.field in ("messages", "user_preferences"):
-                _messaging(out, path, entry, change, received_at, buttons)
+            if change.value is None and change.field in _KNOWN_FIELDS:
+                out.problems.append(f"{path}: {change.field} change without a value")
+            elif change.field in ("messages", "user_preferences"):
+                _messaging(out, path, entry, change.value, received_at, buttons)
             elif change.field in _MANAGEMENT_KINDS:
-                _management(out, path, entry, change, received_at)
+                _management(out, path, entry, change.field, change.value, received_at)
             else:
                 out.ignored_fields.append(change.field)
     return out
@@ -92,44 +95,54 @@ def _messaging(
     out: Extraction,
     path: str,
     entry: Entry,
-    change: Change,
+    value: Value | dict[str, Any] | None,
     received_at: datetime,
     buttons: ButtonMap,
 ) -> None:
-    if change.value is None:
-        out.problems.append(f"{path}: {change.field} change without a value")
+    if not isinstance(value, Value):
+        out.problems.append(f"{path}: {_why_not(Value, value)}")
         return
-    try:
-        value = MessagesValue.model_validate(change.value)
-    except ValidationError as exc:
-        out.problems.append(f"{path}: {_first_error(exc)}")
-        return
-    where = _Where(
-        received_at,
-        entry.id,
-        value.metadata.phone_number_id if value.metadata else None,
-        buttons,
-    )
+    phone_number_id = value.metadata.phone_number_id if value.metadata else None
+    where = _Where(received_at, entry.id, phone_number_id, buttons)
     users = {c.wa_id: c for c in value.contacts if c.wa_id}
-    items: list[tuple[str, list[dict[str, Any]], Callable[[Any], Event | None], type[Any]]] = [
-        ("messages", value.messages, lambda m: _message(m, users, where), Message),
-        ("statuses", value.statuses, lambda s: _status(s, where), Status),
-        ("user_preferences", value.user_preferences, lambda p: _preference(p, where), Preference),
-    ]
-    for name, raw_items, convert, model in items:
-        for k, raw in enumerate(raw_items):
-            try:
-                event = convert(model.model_validate(raw))
-            except ValidationError as exc:
-                out.problems.append(f"{path}.{name}[{k}]: {_first_error(exc)}")
-                continue
-            except _Unreadable as exc:
-                out.problems.append(f"{path}.{name}[{k}]: {exc}")
-                continue
-            if event is not None:
-                out.events.append(event)
+    _items(out, f"{path}.messages", value.messages, Message, lambda m: _message(m, users, where))
+    _items(out, f"{path}.statuses", value.statuses, Status, lambda s: _status(s, where))
+    _items(
+        out,
+        f"{path}.user_preferences",
+        value.user_preferences,
+        Preference,
+        lambda p: _preference(p, where),
+    )
     if value.errors:
         out.events.append(_platform_errors(value, where))
+
+
+def _items(
+    out: Extraction,
+    path: str,
+    items: list[Any],
+    model: type[Any],
+    convert: Callable[[Any], Event],
+) -> None:
+    """Convert each item; one that is unreadable is reported and the others still count."""
+    for k, item in enumerate(items):
+        if isinstance(item, dict):
+            out.problems.append(f"{path}[{k}]: {_why_not(model, item)}")
+            continue
+        try:
+            out.events.append(convert(item))
+        except _Unreadable as exc:
+            out.problems.append(f"{path}[{k}]: {exc}")
+
+
+def _why_not(model: type[Any], raw: object) -> str:
+    """The first reason `raw` is not a valid `model`."""
+    try:
+        model.model_validate(raw)
+    except ValidationError as exc:
+        return _first_error(exc)
+    return "unreadable"
 
 
 class _Unreadable(ValueError):
@@ -235,11 +248,12 @@ def _status(s: Status, where: _Where) -> Event:
         kind = Kind.SENT
     elif s.status in ("delivered", "read", "played"):
         kind = Kind.DELIVERED
-    elif s.status == "failed":
-        kind, categories = _failure(codes, categories)
+    deciding = codes[0] if codes else None
+    if s.status == "failed":
+        kind, categories, deciding = _failure(codes, categories)
     evidence: dict[str, Any] = {"wamid": s.id, "status": s.status}
     if codes:
-        evidence["error_code"] = codes[0]
+        evidence["error_code"] = deciding
         evidence["errors"] = [e.model_dump(exclude_none=True) for e in s.errors]
     if s.pricing and s.pricing.category:
         evidence["pricing_category"] = s.pricing.category
@@ -263,15 +277,18 @@ def _status(s: Status, where: _Where) -> Event:
     )
 
 
-def _failure(codes: list[int], categories: frozenset[str]) -> tuple[Kind, frozenset[str]]:
+def _failure(
+    codes: list[int], categories: frozenset[str]
+) -> tuple[Kind, frozenset[str], int | None]:
+    """The kind a failed status records, and the error code that decided it."""
     if PLATFORM_STOP_CODE in codes:
-        return Kind.PLATFORM_STOP, frozenset({MARKETING})
+        return Kind.PLATFORM_STOP, frozenset({MARKETING}), PLATFORM_STOP_CODE
     if UNDELIVERABLE_CODE in codes:
-        return Kind.UNDELIVERABLE, frozenset()
+        return Kind.UNDELIVERABLE, frozenset(), UNDELIVERABLE_CODE
     for code, scope in BACKOFF_CODES.items():
         if code in codes:
-            return Kind.BACKOFF, scope
-    return Kind.FAILED, categories
+            return Kind.BACKOFF, scope, code
+    return Kind.FAILED, categories, codes[0] if codes else None
 
 
 def _preference(p: Preference, where: _Where) -> Event:
@@ -297,7 +314,7 @@ def _preference(p: Preference, where: _Where) -> Event:
     )
 
 
-def _platform_errors(value: MessagesValue, where: _Where) -> Event:
+def _platform_errors(value: Value, where: _Where) -> Event:
     errors = [e.model_dump(exclude_none=True) for e in value.errors]
     digest = _digest({"errors": errors, "phone_number_id": where.phone_number_id})
     return Event(
@@ -313,27 +330,33 @@ def _platform_errors(value: MessagesValue, where: _Where) -> Event:
 
 
 def _management(
-    out: Extraction, path: str, entry: Entry, change: Change, received_at: datetime
+    out: Extraction,
+    path: str,
+    entry: Entry,
+    field: str,
+    value: Value | dict[str, Any] | None,
+    received_at: datetime,
 ) -> None:
-    if change.value is None:
-        out.problems.append(f"{path}: {change.field} change without a value")
-        return
+    raw = value.model_dump(by_alias=True, exclude_unset=True) if isinstance(value, Value) else value
     try:
-        ManagementValue.model_validate(change.value)
+        MANAGEMENT_MODELS[field].model_validate(raw)
     except ValidationError as exc:
         out.problems.append(f"{path}: {_first_error(exc)}")
         return
+    if entry.time is not None and not 0 <= entry.time <= MAX_UNIX_TIME:
+        out.problems.append(f"{path}: entry.time out of range")
+        return
     # Meta's redelivery repeats entry.time and the value; together they name the notification.
-    key = f"mgmt:{entry.id}:{change.field}:{entry.time}:{_digest(change.value)}"
+    key = f"mgmt:{entry.id}:{field}:{entry.time}:{_digest(raw)}"
     out.events.append(
         Event(
             key=key,
-            kind=_MANAGEMENT_KINDS[change.field],
+            kind=_MANAGEMENT_KINDS[field],
             source=Source.WHATSAPP_ACCOUNT,
             occurred_at=utc(entry.time) if entry.time is not None else received_at,
             received_at=received_at,
             waba_id=entry.id,
-            evidence={"field": change.field, "value": change.value},
+            evidence={"field": field, "value": raw},
         )
     )
 
