@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -46,10 +47,15 @@ _HTTP_CODES = {
 }
 
 
+# Request ids: a random per-process prefix and a counter (cheaper than a uuid per request).
+_ID_PREFIX = secrets.token_hex(4) + "-"
+_ID_COUNTER = itertools.count(1)
+
+
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, shape every error, count requests by route and status."""
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    request_id = request.headers.get("X-Request-Id") or f"{_ID_PREFIX}{next(_ID_COUNTER):x}"
     structlog.contextvars.bind_contextvars(request_id=request_id)
     route = request.match_info.route.resource
     name = route.canonical if route is not None else "unmatched"

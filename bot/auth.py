@@ -28,7 +28,7 @@ class Permission(StrEnum):
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.SENDER: frozenset({Permission.ELIGIBILITY}),
     Role.COLLECTOR: frozenset({Permission.CONSENTS}),
-    Role.OPERATOR: frozenset({Permission.ELIGIBILITY, Permission.CONSENTS, Permission.CONTACTS}),
+    Role.OPERATOR: frozenset({Permission.CONTACTS}),
     Role.ADMIN: frozenset(Permission),
 }
 

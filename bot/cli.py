@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"consentbot: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a setting the backend cannot use, such as a malformed URL
+        print(f"consentbot: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ the key for the same reason.
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,8 +19,6 @@ ALL = "all"
 MARKETING = "marketing"
 UTILITY = "utility"
 CATEGORIES = (MARKETING, UTILITY)
-
-_ID_NAMESPACE = uuid.UUID("5b0f1d1e-3c55-4f3e-9d57-6f0c0b1e2a41")
 
 
 class Kind(StrEnum):
@@ -92,8 +90,8 @@ WHATSAPP_SOURCES = INBOUND_SOURCES | {
 
 
 def event_id(key: str) -> str:
-    """The id every instance gives the event with this natural key."""
-    return str(uuid.uuid5(_ID_NAMESPACE, key))
+    """The id every instance gives the event with this natural key (128 bits, hex)."""
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def utc(ts: float) -> datetime:
@@ -119,10 +117,11 @@ class Event:
     language: str | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
     linked_phone: str | None = None  # a second number of the same person (number change)
+    id: str = ""  # derived from `key` when not given
 
-    @property
-    def id(self) -> str:
-        return event_id(self.key)
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", event_id(self.key))
 
     def covers(self, category: str) -> bool:
         return ALL in self.categories or category in self.categories

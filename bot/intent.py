@@ -133,7 +133,10 @@ def normalise(text: str) -> str:
     (one pass always suffices for ASCII output).
     """
     current = _normalise_once(text)
-    if current.isascii():
+    if current.isascii() or (
+        # Already NFKC and case-folded: another pass would change nothing.
+        unicodedata.is_normalized("NFKC", current) and current.casefold() == current
+    ):
         return current
     for _ in range(_MAX_NORMALISE_PASSES):
         following = _normalise_once(current)

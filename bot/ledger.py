@@ -8,12 +8,21 @@ and returns it as compact JSON that reads turn back into a `SubjectState`.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.events import Event, Kind, Source
 from bot.phones import match_key
-from bot.state import Backoff, Block, BlockKind, Consent, Policy, SubjectState, derive
+from bot.state import (
+    SHAPING_KINDS,
+    Backoff,
+    Block,
+    BlockKind,
+    Consent,
+    Policy,
+    SubjectState,
+    derive,
+)
 from storage.base import EventRecord, Projector
 
 
@@ -57,6 +66,7 @@ def to_record(e: Event) -> EventRecord:
 
 def from_record(r: EventRecord) -> Event:
     return Event(
+        id=r.id,
         key=r.key,
         kind=Kind(r.kind),
         source=Source(r.source),
@@ -75,18 +85,29 @@ def from_record(r: EventRecord) -> Event:
     )
 
 
+_SHAPING = frozenset(k.value for k in SHAPING_KINDS)
+
+
 def make_projector(policy: Policy) -> Projector:
-    def project(records: Any) -> str:
+    def project(records: Sequence[EventRecord]) -> str:
+        # Most subjects have only messages and deliveries: skip the conversions for them.
+        if not any(r.kind in _SHAPING for r in records):
+            return ""
         return state_to_json(derive((from_record(r) for r in records), policy))
 
     return project
 
 
+_EMPTY = SubjectState()
+
+
 def _t(value: datetime) -> str:
-    return value.isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def state_to_json(state: SubjectState) -> str:
+    if state == _EMPTY:
+        return ""
     doc = {
         "blocks": [
             [b.kind.value, b.category, _t(b.since), b.source, b.event_id, b.scope]

@@ -59,6 +59,19 @@ _LIFTERS = {
     BlockKind.PLATFORM: frozenset({Kind.PLATFORM_RESUME}),
 }
 _CONSENT_KINDS = frozenset({Kind.OPT_IN, Kind.CONSENT})
+# Without one of these a subject's state is empty, whatever else its events say.
+SHAPING_KINDS = frozenset(
+    {
+        Kind.OPT_OUT,
+        Kind.OPT_IN,
+        Kind.CONSENT,
+        Kind.PLATFORM_STOP,
+        Kind.ERASED,
+        Kind.UNDELIVERABLE,
+        Kind.SENT,
+        Kind.BACKOFF,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +157,8 @@ def _scope(e: Event, policy: Policy) -> str | None:
 def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
     """The state of one subject from all of its events (any order, duplicates allowed)."""
     unique = sorted({e.key: e for e in events}.values(), key=_order)
+    if not any(e.kind in SHAPING_KINDS for e in unique):
+        return SubjectState()
     scopes: set[str | None] = {None}
     scopes.update(_scope(e, policy) for e in unique)
     blocks: list[Block] = []

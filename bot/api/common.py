@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from bot.errors import (
     NotFound,
     Unauthorized,
     Unprocessable,
+    UnsupportedMediaType,
 )
 from bot.events import Event
 from bot.ledger import from_record, to_record
@@ -56,7 +58,7 @@ async def authorize(request: web.Request, permission: Permission) -> TokenRecord
 
 async def read_body(request: web.Request, model: type[M]) -> M:
     if request.content_type != "application/json":
-        raise BadRequest("the body must be JSON (Content-Type: application/json)")
+        raise UnsupportedMediaType("the body must be JSON (Content-Type: application/json)")
     raw = await request.read()
     try:
         return model.model_validate_json(raw)
@@ -105,10 +107,28 @@ def event_json(e: Event) -> dict[str, Any]:
     }
 
 
-def event_key(request: web.Request, token: TokenRecord, prefix: str) -> str:
-    """The natural key of an API event: the client's Idempotency-Key, or a fresh one."""
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def provenance(
+    request: web.Request, token: TokenRecord, body: BaseModel, prefix: str
+) -> tuple[str, dict[str, str]]:
+    """The natural key of an API event, and what proves a retry is the same request.
+
+    With an `Idempotency-Key` the key is the client's (per token), and a digest of the
+    validated request goes into the evidence; without one, every request is new.
+    """
     idem = request.headers.get("Idempotency-Key")
-    return f"idem:{token.id}:{idem}" if idem else f"{prefix}:{uuid.uuid4()}"
+    if idem is None:
+        return f"{prefix}:{uuid.uuid4()}", {}
+    if not idem.strip() or len(idem) > MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else request.path
+    # The number is compared once resolved (any spelling of it is the same request).
+    fields = json.dumps(body.model_dump(mode="json", exclude={"phone"}), sort_keys=True)
+    digest = hashlib.sha256(f"{route}\n{fields}".encode()).hexdigest()
+    return f"idem:{token.id}:{idem}", {"request_sha256": digest}
 
 
 async def record(request: web.Request, token: TokenRecord, event: Event) -> web.Response:
@@ -118,16 +138,14 @@ async def record(request: web.Request, token: TokenRecord, event: Event) -> web.
     if result.created[0]:
         log.info("contact.recorded", actor=token.id, kind=event.kind.value, event_id=event.id)
         return json_response(event_json(event), status=201)
-    stored = await store.event(event.key)
+    stored = await store.event(event.id)
     if stored is None:  # pragma: no cover - the key was just seen in the ledger
         raise NotFound("the event vanished")
     first = from_record(stored)
-    same = (first.kind, first.phone, first.user_id, first.categories, dict(first.evidence)) == (
-        event.kind,
+    same = (first.phone, first.user_id, first.evidence.get("request_sha256")) == (
         event.phone,
         event.user_id,
-        event.categories,
-        dict(event.evidence),
+        event.evidence.get("request_sha256"),
     )
     if not same:
         raise Conflict(

@@ -11,9 +11,9 @@ from pydantic import Field
 from bot.api.common import (
     Body,
     authorize,
-    event_key,
     not_in_future,
     parse_number,
+    provenance,
     read_body,
     record,
 )
@@ -38,9 +38,10 @@ async def record_consent(request: web.Request) -> web.Response:
     token = await authorize(request, Permission.CONSENTS)
     body = await read_body(request, ConsentIn)
     phone, user_id = parse_number(request, body.phone)
+    key, proof = provenance(request, token, body, "consent")
     now = datetime.now(UTC)
     event = Event(
-        key=event_key(request, token, "consent"),
+        key=key,
         kind=Kind.CONSENT,
         source=Source(body.source),
         occurred_at=not_in_future(body.collected_at, "collected_at"),
@@ -49,10 +50,12 @@ async def record_consent(request: web.Request) -> web.Response:
         user_id=user_id,
         categories=frozenset(body.categories),
         actor=token.id,
+        # The caller's own evidence first: it may add to the wording, never replace it.
         evidence={
+            **body.evidence,
             "wording": body.wording,
             "wording_version": body.wording_version,
-            **body.evidence,
+            **proof,
         },
     )
     return await record(request, token, event)

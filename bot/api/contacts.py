@@ -14,11 +14,11 @@ from bot.api.common import (
     Body,
     authorize,
     event_json,
-    event_key,
     iso,
     json_response,
     not_in_future,
     parse_number,
+    provenance,
     read_body,
     record,
 )
@@ -122,8 +122,9 @@ async def opt_out(request: web.Request) -> web.Response:
     token = await authorize(request, Permission.CONTACTS)
     phone, user_id = parse_number(request, request.match_info["number"])
     body = await read_body(request, OptOut)
+    key, proof = provenance(request, token, body, "op")
     event = _operator_event(
-        request,
+        key,
         token,
         Kind.OPT_OUT,
         phone,
@@ -131,7 +132,7 @@ async def opt_out(request: web.Request) -> web.Response:
         body.categories,
         body.source,
         body.occurred_at,
-        {"reason": body.reason},
+        {"reason": body.reason, **proof},
     )
     return await record(request, token, event)
 
@@ -141,9 +142,10 @@ async def opt_in(request: web.Request) -> web.Response:
     token = await authorize(request, Permission.CONTACTS)
     phone, user_id = parse_number(request, request.match_info["number"])
     body = await read_body(request, OptIn)
+    key, proof = provenance(request, token, body, "op")
     evidence = {"wording": body.wording, "method": body.method, "reference": body.reference}
     event = _operator_event(
-        request,
+        key,
         token,
         Kind.OPT_IN,
         phone,
@@ -151,13 +153,13 @@ async def opt_in(request: web.Request) -> web.Response:
         body.categories,
         body.source,
         body.occurred_at,
-        evidence,
+        {**evidence, **proof},
     )
     return await record(request, token, event)
 
 
 def _operator_event(
-    request: web.Request,
+    key: str,
     token: TokenRecord,
     kind: Kind,
     phone: str | None,
@@ -169,7 +171,7 @@ def _operator_event(
 ) -> Event:
     now = datetime.now(UTC)
     return Event(
-        key=event_key(request, token, "op"),
+        key=key,
         kind=kind,
         source=Source(source),
         occurred_at=not_in_future(occurred_at, "occurred_at") if occurred_at else now,
