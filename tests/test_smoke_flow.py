@@ -10,7 +10,9 @@ from tests import meta
 from tests.conftest import post_signed
 
 
-async def test_stop_is_recorded_and_suppresses(client: TestClient[Any, Any], make_token: Any) -> None:
+async def test_stop_is_recorded_and_suppresses(
+    client: TestClient[Any, Any], make_token: Any
+) -> None:
     resp = await post_signed(client, meta.body(meta.messages_change(meta.text_message("СТОП"))))
     assert resp.status == 200
     headers = await make_token("operator")
@@ -22,8 +24,11 @@ async def test_stop_is_recorded_and_suppresses(client: TestClient[Any, Any], mak
     assert doc["categories"]["utility"]["eligible"] is False
     resp = await client.post(
         "/v1/eligibility",
-        json={"category": "utility", "recipients": ["+7 999 123-45-67", "+7 999 000-00-01", "nope"]},
-        headers=headers,
+        json={
+            "category": "utility",
+            "recipients": ["+7 999 123-45-67", "+7 999 000-00-01", "nope"],
+        },
+        headers=await make_token("sender"),
     )
     results = (await resp.json())["results"]
     assert [r["eligible"] for r in results] == [False, True, False]
