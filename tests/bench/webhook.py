@@ -1,0 +1,627 @@
+"""Webhook ingestion benchmark: consentbot's `POST /webhook/whatsapp` against a bare endpoint.
+
+    python -m tests.bench.webhook [--requests 20000] [--connections 32] [--database-url URL ...]
+
+Each delivery is one correctly signed text message from a distinct sender with a distinct
+wamid; every 5th text is «СТОП» (an opt-out). The bare aiohttp endpoint (read the body,
+answer 200) runs first, then consentbot once per database URL, each server in its own
+subprocess so that it and the load generator run on different cores. For SQLite the events
+table is counted afterwards: every 200 must have committed its one event.
+
+Exit status 1 when a server fails to start or dies, a delivery is not answered 200, or the
+event count does not match the 200 answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import os
+import platform
+import secrets
+import shlex
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tests import meta
+from tests.bench import loadgen
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_PATH = "/webhook/whatsapp"
+HEALTH_TIMEOUT_S = 20.0
+STOP_GRACE_S = 10.0
+TARGET_RATIO = 0.5
+OTHER_LOAD_WARNING = 0.25
+OPT_OUT_TEXT = "СТОП"
+CUSTOMER_TEXTS = (
+    "Здравствуйте, когда доставка?",
+    "thanks!",
+    "Добрый день! Заказ 4417 ещё не пришёл",
+    "hi, can I change the delivery address?",
+    "Спасибо, всё получила 🙏",
+    "ok",
+)
+CONSENTBOT_COMMAND = "{python} -m bot serve"
+BARE_COMMAND = "{python} -m tests.bench.bare --port {port}"
+
+
+class ServerError(Exception):
+    """A server did not start, or died under load; the message carries its output."""
+
+
+@dataclass
+class Outcome:
+    """One target's row in the report."""
+
+    name: str
+    result: loadgen.LoadResult | None = None
+    server_cpu: float | None = None
+    other_cpu: float | None = None
+    events: int | None = None
+    events_note: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+# Deliveries
+
+
+def customer_text(index: int) -> str:
+    """Every 5th text is an opt-out; the others are ordinary customer messages."""
+    if index % 5 == 4:
+        return OPT_OUT_TEXT
+    return CUSTOMER_TEXTS[index % len(CUSTOMER_TEXTS)]
+
+
+def sender(index: int) -> str:
+    """A distinct Russian mobile wa_id per delivery: 7999 and a 7-digit counter."""
+    return f"7999{index:07d}"
+
+
+def build_deliveries(count: int, secret: str, port: int, nonce: str) -> list[bytes]:
+    """Serialise `count` signed single-message webhook POSTs to 127.0.0.1:`port`."""
+    requests = []
+    for index in range(count):
+        wa_id = sender(index)
+        message = meta.text_message(
+            customer_text(index),
+            from_=wa_id,
+            id=meta.wamid(f"bench:{nonce}:{index}", wa_id=wa_id),
+        )
+        raw = meta.dumps_meta(meta.body(meta.messages_change(message)))
+        headers = {"X-Hub-Signature-256": meta.sign(raw, secret)}
+        requests.append(loadgen.build_post_json(WEBHOOK_PATH, port, raw, headers))
+    return requests
+
+
+# Servers
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((loadgen.HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def command_argv(template: str, port: int) -> list[str]:
+    """Split a command template, substituting {python} and {port}."""
+    return [part.format(python=sys.executable, port=port) for part in shlex.split(template)]
+
+
+def tail(path: Path, limit: int = 4000) -> str:
+    """The last `limit` characters of a log file, or a note that it is empty."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no output)"
+    text = text.strip()
+    if not text:
+        return "(no output)"
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def server_output(log_dir: Path) -> str:
+    """The server's stderr and stdout, for an error message."""
+    return (
+        f"--- server stderr ---\n{tail(log_dir / 'stderr.log')}\n"
+        f"--- server stdout ---\n{tail(log_dir / 'stdout.log')}"
+    )
+
+
+def healthz_status(port: int) -> int | None:
+    """The status of `GET /healthz`, or None when nothing answers yet."""
+    connection = http.client.HTTPConnection(loadgen.HOST, port, timeout=1.0)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()
+
+
+def wait_healthy(process: subprocess.Popen[bytes], port: int, log_dir: Path) -> None:
+    """Poll `GET /healthz` until it answers 200; raise ServerError with the server's output."""
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    last: int | None = None
+    while time.monotonic() < deadline:
+        code = process.poll()
+        if code is not None:
+            raise ServerError(f"server exited with status {code} before it became healthy")
+        last = healthz_status(port)
+        if last == 200:
+            return
+        time.sleep(0.1)
+    seen = "no answer" if last is None else f"last status {last}"
+    raise ServerError(f"GET /healthz did not answer 200 within {HEALTH_TIMEOUT_S:.0f} s ({seen})")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, wait, and SIGKILL after the grace period."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def running_server(
+    argv: Sequence[str], env: dict[str, str], port: int, log_dir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server subprocess, wait for its health check, and always stop it."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (
+        open(log_dir / "stdout.log", "wb") as stdout,
+        open(log_dir / "stderr.log", "wb") as stderr,
+    ):
+        try:
+            # The argv is this interpreter running a module, or the operator's own option.
+            process = subprocess.Popen(
+                list(argv),
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        except OSError as exc:
+            raise ServerError(f"cannot run {shlex.join(argv)}: {exc}") from exc
+        try:
+            try:
+                wait_healthy(process, port, log_dir)
+            except ServerError as exc:
+                stop(process)
+                raise ServerError(
+                    f"{exc}\ncommand: {shlex.join(argv)}\n{server_output(log_dir)}"
+                ) from None
+            yield process
+        finally:
+            stop(process)
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User plus system CPU seconds of a process and all its threads (Linux /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds all processes (and the hypervisor's steal) took so far (Linux /proc)."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(value) for value in first.split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq + steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    wall: float
+    server: float | None
+    own: float
+    machine: float | None
+
+    @classmethod
+    def take(cls, pid: int) -> CpuSample:
+        return cls(time.perf_counter(), process_cpu_s(pid), time.process_time(), machine_busy_s())
+
+
+def record_cpu(outcome: Outcome, start: CpuSample, end: CpuSample) -> None:
+    """Cores used over the run by the server, and by everything but the server and this bench."""
+    wall = end.wall - start.wall
+    if wall <= 0 or start.server is None or end.server is None:
+        return
+    outcome.server_cpu = (end.server - start.server) / wall
+    if start.machine is not None and end.machine is not None:
+        busy = (end.machine - start.machine) / wall
+        own = (end.own - start.own) / wall
+        outcome.other_cpu = max(0.0, busy - outcome.server_cpu - own)
+
+
+# Event counts per backend
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a `sqlite:///relative` or `sqlite:////absolute` URL, as the server sees it."""
+    path = url.removeprefix("sqlite:///")
+    return Path(path) if Path(path).is_absolute() else REPO_ROOT / path
+
+
+class CountError(Exception):
+    """The events of a database could not be counted."""
+
+
+def count_events_sqlite(url: str) -> int:
+    """`SELECT count(*) FROM events` in the SQLite file, opened read-only."""
+    path = sqlite_path(url)
+    if not path.exists():
+        raise CountError(f"database file {path} does not exist")
+    connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        return int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def count_events_postgresql(url: str) -> int | None:
+    """Not counted yet: PostgreSQL runs are measured without the event check."""
+    return None
+
+
+EVENT_COUNTERS: dict[str, Callable[[str], int | None]] = {
+    "sqlite": count_events_sqlite,
+    "postgresql": count_events_postgresql,
+    "postgres": count_events_postgresql,
+}
+
+
+def backend_of(url: str) -> str:
+    """`sqlite` or `postgresql` (scheme with any `+driver` dropped)."""
+    scheme = urlsplit(url).scheme.split("+", 1)[0]
+    return "postgresql" if scheme == "postgres" else scheme
+
+
+def count_events(url: str) -> int | None:
+    """The number of events in the database at `url`, or None where this backend is not counted."""
+    counter = EVENT_COUNTERS.get(backend_of(url))
+    if counter is None:
+        return None
+    try:
+        return counter(url)
+    except sqlite3.Error as exc:
+        raise CountError(f"cannot count events in {url}: {exc}") from exc
+
+
+def check_events(outcome: Outcome, url: str, before: int | None) -> None:
+    """Compare the events committed during the run with the 200 answers it got."""
+    if outcome.result is None:
+        return
+    try:
+        after = count_events(url)
+    except CountError as exc:
+        outcome.problems.append(str(exc))
+        return
+    if after is None:
+        outcome.events_note = f"events not counted for {backend_of(url)} (yet)"
+        return
+    added = after - (before or 0)
+    outcome.events = added
+    oks = outcome.result.total_ok
+    note = f"events: {after}" if not before else f"events: {after} ({added} new, {before} before)"
+    note += f", 200 answers: {oks} (warm-up included)"
+    if added == oks:
+        outcome.events_note = f"{note}: match"
+    else:
+        outcome.events_note = f"{note}: MISMATCH"
+        outcome.problems.append(f"{added} events committed but {oks} deliveries answered 200")
+
+
+# Running one target
+
+
+@dataclass(frozen=True)
+class Options:
+    requests: int
+    connections: int
+    warmup: int
+    timeout_s: float
+    secret: str
+
+
+def measure(
+    outcome: Outcome,
+    argv: Sequence[str],
+    env: dict[str, str],
+    port: int,
+    log_dir: Path,
+    options: Options,
+) -> None:
+    """Start the server, send the load, and record the result or the problem."""
+    deliveries = build_deliveries(
+        options.warmup + options.requests, options.secret, port, secrets.token_hex(8)
+    )
+    try:
+        with running_server(argv, env, port, log_dir) as process:
+            start = CpuSample.take(process.pid)
+            try:
+                outcome.result = asyncio.run(
+                    loadgen.run_load(
+                        port,
+                        deliveries,
+                        connections=options.connections,
+                        warmup=options.warmup,
+                        timeout_s=options.timeout_s,
+                    )
+                )
+            except (OSError, TimeoutError) as exc:
+                outcome.problems.append(f"load generator could not connect: {exc!r}")
+            record_cpu(outcome, start, CpuSample.take(process.pid))
+            if process.poll() is not None:
+                outcome.problems.append(
+                    f"server exited with status {process.returncode} during the run\n"
+                    + server_output(log_dir)
+                )
+    except ServerError as exc:
+        outcome.problems.append(f"server failed to start: {exc}")
+    if outcome.result is not None:
+        load_problems(outcome, outcome.result)
+
+
+def load_problems(outcome: Outcome, result: loadgen.LoadResult) -> None:
+    """Anything other than a 200 for every correctly signed delivery is a problem."""
+    if result.timed_out:
+        outcome.problems.append("the run hit its timeout before every request was answered")
+    non_ok = {**result.warmup_non_ok}
+    for status, count in result.non_ok.items():
+        non_ok[status] = non_ok.get(status, 0) + count
+    if non_ok:
+        shown = ", ".join(f"{count} x {status}" for status, count in sorted(non_ok.items()))
+        outcome.problems.append(f"non-200 answers: {shown}")
+    errors = result.errors + result.warmup_errors
+    if errors:
+        outcome.problems.append(f"{errors} requests lost to connection errors")
+    if result.unanswered:
+        outcome.problems.append(f"{result.unanswered} requests sent but never answered")
+    if result.unsent:
+        outcome.problems.append(f"{result.unsent} requests never sent")
+
+
+def consentbot_env(url: str, port: int, options: Options) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CONSENTBOT_DATABASE_URL": url,
+        "CONSENTBOT_APP_SECRET": options.secret,
+        "CONSENTBOT_VERIFY_TOKEN": secrets.token_urlsafe(24),
+        "CONSENTBOT_HOST": loadgen.HOST,
+        "CONSENTBOT_PORT": str(port),
+        "CONSENTBOT_LOG_LEVEL": "warning",
+    }
+
+
+def run_consentbot(url: str, command: str, log_dir: Path, options: Options) -> Outcome:
+    outcome = Outcome(name=f"consentbot {backend_of(url)}")
+    port = free_port()
+    try:
+        before = count_events(url)
+    except CountError:
+        before = None
+    measure(
+        outcome,
+        command_argv(command, port),
+        consentbot_env(url, port, options),
+        port,
+        log_dir,
+        options,
+    )
+    check_events(outcome, url, before)
+    return outcome
+
+
+def run_bare(log_dir: Path, options: Options) -> Outcome:
+    outcome = Outcome(name="bare aiohttp")
+    port = free_port()
+    env = {**os.environ}
+    measure(outcome, command_argv(BARE_COMMAND, port), env, port, log_dir, options)
+    return outcome
+
+
+# Report
+
+
+def machine_line() -> str:
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f" ({platform.python_implementation()}), {platform.system()} {platform.release()}"
+    )
+
+
+def fmt(value: float | None, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table_row(outcome: Outcome, bare: loadgen.LoadResult | None) -> str:
+    result = outcome.result
+    if result is None:
+        return f"{outcome.name:<22} (no result)"
+    ratio = result.rps / bare.rps if bare is not None and bare.rps > 0 else None
+    return (
+        f"{outcome.name:<22} {result.requests:>8} {result.ok:>8} {result.rps:>8.0f}"
+        f" {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.2f} {fmt(ratio):>6}"
+        f" {fmt(outcome.server_cpu):>7} {result.client_cpu:>7.2f} {fmt(outcome.other_cpu):>7}"
+    )
+
+
+def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
+    bare = outcomes[0].result if outcomes else None
+    lines = []
+    for index, outcome in enumerate(outcomes):
+        if index > 0 and outcome.result is not None and bare is not None and bare.rps > 0:
+            ratio = outcome.result.rps / bare.rps
+            verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+            lines.append(
+                f"{outcome.name}: consentbot/bare = {ratio:.2f}"
+                f" (target >= {TARGET_RATIO}: {verdict})"
+            )
+        if outcome.events_note:
+            lines.append(f"{outcome.name}: {outcome.events_note}")
+        if outcome.other_cpu is not None and outcome.other_cpu > OTHER_LOAD_WARNING:
+            lines.append(
+                f"{outcome.name}: WARNING other processes took {outcome.other_cpu:.2f} cores"
+                " during this run; its numbers understate the server"
+            )
+    return lines
+
+
+def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
+    """The table of every run, the consentbot/bare ratios, event checks and problems."""
+    header = (
+        f"{'backend':<22} {'requests':>8} {'ok':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'max ms':>8} {'ratio':>6} {'srv cpu':>7} {'gen cpu':>7} {'other':>7}"
+    )
+    lines = [
+        "",
+        f"webhook ingestion: {options.requests} timed deliveries after {options.warmup} warm-up,"
+        f" {options.connections} connections, one text message each, every 5th «{OPT_OUT_TEXT}»",
+        machine_line(),
+        "",
+        header,
+        "-" * len(header),
+    ]
+    notes: list[str] = []
+    for outcomes in rounds:
+        bare = outcomes[0].result if outcomes else None
+        lines.extend(table_row(outcome, bare) for outcome in outcomes)
+        notes.extend(summary_lines(outcomes))
+    lines.append("")
+    lines.append(
+        "ratio = rps / bare rps of the same round; srv cpu, gen cpu, other = cores used by the"
+        " server, by this load generator, and by everything else on the machine"
+    )
+    lines.extend(notes)
+    problems = [
+        (outcome.name, problem)
+        for outcomes in rounds
+        for outcome in outcomes
+        for problem in outcome.problems
+    ]
+    if problems:
+        lines.append("")
+        lines.append("PROBLEMS:")
+        lines.extend(f"- {name}: {problem}" for name, problem in problems)
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.webhook",
+        description="Webhook ingestion throughput and latency, consentbot against bare aiohttp.",
+    )
+    parser.add_argument("--requests", type=int, default=loadgen.DEFAULT_REQUESTS)
+    parser.add_argument("--connections", type=int, default=loadgen.DEFAULT_CONNECTIONS)
+    parser.add_argument(
+        "--warmup", type=int, default=loadgen.DEFAULT_WARMUP, help="untimed requests first"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=loadgen.DEFAULT_TIMEOUT_S,
+        help="hard limit in seconds for each target's run",
+    )
+    parser.add_argument(
+        "--database-url",
+        action="append",
+        dest="database_urls",
+        metavar="URL",
+        help="a consentbot backend to measure (repeatable); default: a fresh SQLite file",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat bare and consentbot this many times (each SQLite round on a fresh file)",
+    )
+    parser.add_argument(
+        "--consentbot-command",
+        default=CONSENTBOT_COMMAND,
+        help="command that starts the service ({python} and {port} are substituted;"
+        " default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.requests, args.connections, args.rounds) < 1:
+        parser.error("--requests, --connections and --rounds must be at least 1")
+    if args.warmup < 0 or args.timeout <= 0:
+        parser.error("--warmup must be >= 0 and --timeout > 0")
+    return args
+
+
+def run_round(
+    label: str, urls: Sequence[str], command: str, tmpdir: Path, options: Options
+) -> list[Outcome]:
+    """The bare endpoint, then consentbot on each database URL."""
+    total = options.warmup + options.requests
+    print(f"{label}bare aiohttp: {total} requests ...", flush=True)
+    bare = run_bare(tmpdir / "bare", options)
+    bare.name = f"{label}{bare.name}"
+    outcomes = [bare]
+    if bare.result is None:
+        return outcomes
+    for index, url in enumerate(urls):
+        print(f"{label}consentbot {url}: {total} requests ...", flush=True)
+        outcome = run_consentbot(url, command, tmpdir / f"bot{index}", options)
+        outcome.name = f"{label}{outcome.name}"
+        outcomes.append(outcome)
+    return outcomes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    options = Options(
+        requests=args.requests,
+        connections=args.connections,
+        warmup=args.warmup,
+        timeout_s=args.timeout,
+        secret=secrets.token_hex(16),
+    )
+    rounds: list[list[Outcome]] = []
+    with tempfile.TemporaryDirectory(prefix="consentbot-bench-") as tmp:
+        for number in range(1, args.rounds + 1):
+            tmpdir = Path(tmp) / f"round{number}"
+            tmpdir.mkdir()
+            urls = args.database_urls or [f"sqlite:///{tmpdir / 'bench.db'}"]
+            label = f"#{number} " if args.rounds > 1 else ""
+            outcomes = run_round(label, urls, args.consentbot_command, tmpdir, options)
+            rounds.append(outcomes)
+            if outcomes[0].result is None:
+                break
+    print(report(rounds, options))
+    if rounds[-1][0].result is None:
+        print("\nthe bare endpoint could not be measured, so consentbot was not run")
+    return 1 if any(outcome.problems for outcomes in rounds for outcome in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
