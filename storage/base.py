@@ -7,7 +7,7 @@ keys, links identity keys into subjects, and stores the projection that the call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,14 +25,51 @@ class StoreClosed(StoreUnavailable):
     """The store was used after `close()` (the process is stopping: retry elsewhere)."""
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """An event as stored.
+class NewEvent(Protocol):
+    """What `append` stores: any object with these attributes (the caller's own events).
 
     Events are unique by `id`, which callers derive from the natural `key`, so a
     redelivery carries the same id. `identity_keys` are opaque keys naming one person;
     they and `categories` are words without whitespace.
     """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def identity_keys(self) -> Sequence[str]: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def wa_id(self) -> str | None: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def categories(self) -> Collection[str]: ...
+    @property
+    def phone_number_id(self) -> str | None: ...
+    @property
+    def waba_id(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def evidence(self) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as read back from the store (see `NewEvent` for the rules)."""
 
     id: str
     key: str
@@ -80,8 +117,9 @@ class Subject:
     identity_keys: tuple[str, ...]
 
 
-# Derives a subject's projection (an opaque string) from all of its events.
-Projector = Callable[[Sequence[EventRecord]], str]
+# Derives a subject's projection (an opaque string) from all of its events, in ledger
+# order: records read back, and the caller's own objects for events of this batch.
+Projector = Callable[[Sequence[NewEvent]], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +145,7 @@ class Store(Protocol):
 
     async def append(
         self,
-        events: Sequence[EventRecord],
+        events: Sequence[NewEvent],
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:

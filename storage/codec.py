@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import replace
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from storage.base import EventRecord
+from storage.base import EventRecord, NewEvent
+
+_SPACE = re.compile(r"\s")
 
 EVENT_COLUMNS = (
     "id, key, kind, source, occurred_at, received_at, identity_keys, phone, wa_id, user_id, "
@@ -32,20 +34,16 @@ def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def as_stored(e: EventRecord, seq: int) -> EventRecord:
-    """The record as a read will return it: its ledger position set, its times in UTC."""
-    for word in (*e.identity_keys, *e.categories):
-        if not word or any(c.isspace() for c in word):
+def words(items: Iterable[str]) -> str:
+    """Space-separated words; a word with whitespace in it would not come back whole."""
+    items = tuple(items)
+    for word in items:
+        if not word or _SPACE.search(word):
             raise ValueError("identity keys and categories are single words")
-    return replace(
-        e,
-        seq=seq,
-        occurred_at=e.occurred_at.astimezone(UTC),
-        received_at=e.received_at.astimezone(UTC),
-    )
+    return " ".join(items)
 
 
-def event_params(e: EventRecord) -> tuple[Any, ...]:
+def event_params(e: NewEvent) -> tuple[Any, ...]:
     return (
         e.id,
         e.key,
@@ -53,11 +51,11 @@ def event_params(e: EventRecord) -> tuple[Any, ...]:
         e.source,
         ts(e.occurred_at),
         ts(e.received_at),
-        " ".join(e.identity_keys),
+        words(e.identity_keys),
         e.phone,
         e.wa_id,
         e.user_id,
-        " ".join(e.categories),
+        words(e.categories),
         e.phone_number_id,
         e.waba_id,
         e.actor,
