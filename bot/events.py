@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.phones import match_key
+
 ALL = "all"
 MARKETING = "marketing"
 UTILITY = "utility"
@@ -98,9 +100,26 @@ def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
-@dataclass(frozen=True, slots=True)
+def identity_keys(
+    phone: str | None, user_id: str | None, linked_phone: str | None = None
+) -> tuple[str, ...]:
+    """Keys naming one person: every variant of a number shares one key (`p:`), and a
+    business-scoped user id is a key of its own (`u:`)."""
+    keys = []
+    if phone:
+        keys.append("p:" + match_key(phone))
+    if user_id:
+        keys.append("u:" + user_id)
+    if linked_phone:
+        keys.append("p:" + match_key(linked_phone))
+    return tuple(dict.fromkeys(keys))
+
+
+# Not frozen: an event is built once per webhook item on the hot path, and a frozen
+# dataclass costs three times as much to build. Nothing changes an event once built.
+@dataclass(slots=True)
 class Event:
-    """One immutable fact in the ledger."""
+    """One fact in the ledger. `id` and `identity_keys` are derived when not given."""
 
     key: str
     kind: Kind
@@ -117,11 +136,16 @@ class Event:
     language: str | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
     linked_phone: str | None = None  # a second number of the same person (number change)
-    id: str = ""  # derived from `key` when not given
+    id: str = ""
+    identity_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id:
-            object.__setattr__(self, "id", event_id(self.key))
+            self.id = event_id(self.key)
+        if not self.identity_keys:
+            self.identity_keys = identity_keys(self.phone, self.user_id, self.linked_phone)
+        if self.linked_phone and "linked_phone" not in self.evidence:
+            self.evidence = {**self.evidence, "linked_phone": self.linked_phone}
 
     def covers(self, category: str) -> bool:
         return ALL in self.categories or category in self.categories

@@ -238,6 +238,19 @@ _EXACT_INDEX, _CORE_INDEX = _build_keyword_index(
 )
 
 
+def _roots(rules: Iterable[_Rule]) -> re.Pattern[str]:
+    """A pattern that every message matching a rule must contain: the start of the longest
+    non-filler word of each phrase. Most messages lack all of them and skip the rest."""
+    roots = set()
+    for rule in rules:
+        word = max((w for w in rule.phrase.split(" ") if w not in _FILLERS), key=len)
+        roots.add(word[:4])
+    return re.compile("|".join(sorted(map(re.escape, roots))))
+
+
+_ROOTS: Final = _roots(_EXACT_INDEX.values())
+
+
 def _core_words(words: list[str]) -> tuple[str, ...]:
     """Drop filler words and collapse immediate repeats ("stop stop stop" → "stop")."""
     kept: list[str] = []
@@ -257,6 +270,11 @@ def classify_text(text: str) -> Verdict:
     "can you stop the courier" are :data:`NO_INTENT`). Typed keywords cover
     ``{"all"}``; the language is the keyword table's language.
     """
+    # The letters of a keyword survive normalisation in place (only separators and «ё»
+    # change), so a text without any root cannot match: skip the full normalisation.
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    if not _ROOTS.search(folded.replace("ё", "е")):
+        return NO_INTENT
     normalised = normalise(text)
     if not normalised:
         return NO_INTENT

@@ -1,4 +1,4 @@
-"""Between the domain and storage: events to records, states to projections.
+"""Between the domain and storage: stored records to events, states to projections.
 
 The store calls the projector inside its write transaction with every event of each
 subject it touched; the projector derives the state with the pure rules in `bot.state`
@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.events import Event, Kind, Source
-from bot.phones import match_key
 from bot.state import (
     SHAPING_KINDS,
     Backoff,
@@ -23,48 +22,13 @@ from bot.state import (
     SubjectState,
     derive,
 )
-from storage.base import EventRecord, Projector
+from storage.base import NewEvent, Projector
 
 
-def identity_keys(
-    phone: str | None, user_id: str | None, linked_phone: str | None = None
-) -> tuple[str, ...]:
-    """Opaque keys naming one person: every variant of a number shares one key."""
-    keys = []
-    if phone:
-        keys.append("p:" + match_key(phone))
-    if user_id:
-        keys.append("u:" + user_id)
-    if linked_phone:
-        keys.append("p:" + match_key(linked_phone))
-    return tuple(dict.fromkeys(keys))
-
-
-def to_record(e: Event) -> EventRecord:
-    evidence = dict(e.evidence)
-    if e.linked_phone:
-        evidence["linked_phone"] = e.linked_phone
-    return EventRecord(
-        id=e.id,
-        key=e.key,
-        kind=e.kind.value,
-        source=e.source.value,
-        occurred_at=e.occurred_at,
-        received_at=e.received_at,
-        identity_keys=identity_keys(e.phone, e.user_id, e.linked_phone),
-        phone=e.phone,
-        wa_id=e.wa_id,
-        user_id=e.user_id,
-        categories=tuple(sorted(e.categories)),
-        phone_number_id=e.phone_number_id,
-        waba_id=e.waba_id,
-        actor=e.actor,
-        language=e.language,
-        evidence=evidence,
-    )
-
-
-def from_record(r: EventRecord) -> Event:
+def from_record(r: NewEvent) -> Event:
+    """The domain event of a stored record (an `Event` is returned as it is)."""
+    if isinstance(r, Event):
+        return r
     return Event(
         id=r.id,
         key=r.key,
@@ -82,6 +46,7 @@ def from_record(r: EventRecord) -> Event:
         language=r.language,
         evidence=r.evidence,
         linked_phone=r.evidence.get("linked_phone"),
+        identity_keys=tuple(r.identity_keys),
     )
 
 
@@ -89,7 +54,7 @@ _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
 
 def make_projector(policy: Policy) -> Projector:
-    def project(records: Sequence[EventRecord]) -> str:
+    def project(records: Sequence[NewEvent]) -> str:
         # Most subjects have only messages and deliveries: skip the conversions for them.
         if not any(r.kind in _SHAPING for r in records):
             return ""

@@ -75,5 +75,6 @@ def configure(*, json_logs: bool, level: str, redaction_key: bytes) -> None:
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=False,
+        # Each module's logger is built once; building it per call costs more than the call.
+        cache_logger_on_first_use=True,
     )

@@ -25,7 +25,7 @@ from bot.errors import (
     UnsupportedMediaType,
 )
 from bot.events import Event
-from bot.ledger import from_record, to_record
+from bot.ledger import from_record
 from bot.phones import InvalidNumber, parse_any
 from storage.base import TokenRecord
 
@@ -134,7 +134,7 @@ def provenance(
 async def record(request: web.Request, token: TokenRecord, event: Event) -> web.Response:
     """Append an API event; a repeated Idempotency-Key returns the first answer."""
     store = request.app[STORE]
-    result = await store.append([to_record(event)])
+    result = await store.append([event])
     if result.created[0]:
         log.info("contact.recorded", actor=token.id, kind=event.kind.value, event_id=event.id)
         return json_response(event_json(event), status=201)

@@ -25,8 +25,8 @@ from bot.api.common import (
 from bot.app import SETTINGS, STORE
 from bot.auth import Permission
 from bot.errors import NotFound
-from bot.events import ALL, CATEGORIES, Event, Kind, Source
-from bot.ledger import from_record, identity_keys, state_from_json
+from bot.events import ALL, CATEGORIES, Event, Kind, Source, identity_keys
+from bot.ledger import from_record, state_from_json
 from bot.state import SubjectState, decide
 from storage.base import TokenRecord
 

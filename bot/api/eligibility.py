@@ -12,7 +12,8 @@ from bot.api.common import Body, authorize, iso, json_response, read_body
 from bot.app import SETTINGS, STORE
 from bot.auth import Permission
 from bot.errors import UnsupportedMediaType
-from bot.ledger import identity_keys, state_from_json
+from bot.events import identity_keys
+from bot.ledger import state_from_json
 from bot.phones import InvalidNumber, parse_any
 from bot.state import Reason, decide
 

@@ -17,7 +17,6 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import BUTTONS, METRICS, SETTINGS, STORE, error_response
-from bot.ledger import to_record
 from bot.metrics import Metrics
 from bot.whatsapp import signature
 from bot.whatsapp.extract import extract
@@ -88,7 +87,7 @@ async def _deliver(request: web.Request) -> web.Response:
     quarantine = None
     if extraction.problems:
         quarantine = QuarantineRecord(received_at, "; ".join(extraction.problems), body)
-    result = await store.append([to_record(e) for e in extraction.events], quarantine=quarantine)
+    result = await store.append(extraction.events, quarantine=quarantine)
 
     kinds: Counter[str] = Counter()
     for event, created in zip(extraction.events, result.created, strict=True):
