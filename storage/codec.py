@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -30,8 +30,25 @@ def parse_ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def us(value: datetime) -> int:
+    """Microseconds since the Unix epoch: the ledger's event times (exact, cheap to compare)."""
+    return (value - EPOCH) // _US
+
+
+def from_us(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+# One encoder for all: json.dumps with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def words(items: Iterable[str]) -> str:
@@ -49,8 +66,8 @@ def event_params(e: NewEvent) -> tuple[Any, ...]:
         e.key,
         e.kind,
         e.source,
-        ts(e.occurred_at),
-        ts(e.received_at),
+        us(e.occurred_at),
+        us(e.received_at),
         words(e.identity_keys),
         e.phone,
         e.wa_id,
@@ -73,8 +90,8 @@ def event_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> EventRecord:
         key=r[2],
         kind=r[3],
         source=r[4],
-        occurred_at=parse_ts(r[5]),
-        received_at=parse_ts(r[6]),
+        occurred_at=from_us(r[5]),
+        received_at=from_us(r[6]),
         identity_keys=tuple(r[7].split()),
         phone=r[8],
         wa_id=r[9],

@@ -7,8 +7,8 @@ CREATE TABLE events (
     key TEXT NOT NULL,
     kind TEXT NOT NULL,
     source TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    received_at TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,  -- microseconds since 1970-01-01 UTC: when the person acted
+    received_at INTEGER NOT NULL,  -- ... and when this service received it
     subject_id INTEGER,
     identity_keys TEXT NOT NULL DEFAULT '',  -- space-separated
     phone TEXT,
