@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.errors import ApiError
 from bot.intent import ButtonMap
-from bot.ledger import make_projector
+from bot.ledger import make_projector, projector_id
 from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.base import Store, StoreUnavailable
@@ -99,7 +99,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     app[METRICS] = Metrics()
     buttons = ButtonMap.default()
     if settings.buttons_file is not None:
-        buttons = buttons.merged(ButtonMap.from_file(settings.buttons_file))
+        try:
+            buttons = buttons.merged(ButtonMap.from_file(settings.buttons_file))
+        except OSError as exc:
+            raise ValueError(f"CONSENTBOT_BUTTONS_FILE cannot be read: {exc.strerror}") from exc
     app[BUTTONS] = buttons
     app.cleanup_ctx.append(_store_context(settings, store))
     app.add_routes(webhook_routes.routes)
@@ -123,6 +126,9 @@ def _store_context(
         await store.open()
         try:
             await store.migrate()
+            redone = await store.refresh_projections(projector_id(settings.policy))
+            if redone:
+                log.warning("store.projections_rederived", subjects=redone)
             app[STORE] = store
             yield
         finally:

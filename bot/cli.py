@@ -16,7 +16,7 @@ from pydantic import SecretStr, ValidationError
 from bot import log as logsetup
 from bot.app import create_app
 from bot.auth import Role, new_token
-from bot.ledger import make_projector
+from bot.ledger import make_projector, projector_id
 from bot.settings import Settings
 from storage.base import StorageError, Store
 from storage.open import open_store
@@ -83,6 +83,7 @@ def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
         await store.open()
         try:
             await store.migrate()
+            await store.refresh_projections(projector_id(settings.policy))
             return await work(store)
         finally:
             await store.close()

@@ -52,6 +52,20 @@ def from_record(r: NewEvent) -> Event:
 
 _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
+# Raised whenever `bot.state.derive` changes what it derives, so stored projections are redone.
+DERIVATION_VERSION = 1
+
+
+def projector_id(policy: Policy) -> str:
+    """Names the projections `make_projector(policy)` makes: the rules' version and the
+    settings `derive` reads (in a stable order: sets are ordered differently per process)."""
+    caps = ",".join(f"{c}={v.limit}/{v.window}" for c, v in sorted(policy.caps.items()))
+    backoffs = ",".join(f"{code}={pause}" for code, pause in sorted(policy.backoffs.items()))
+    return (
+        f"v{DERIVATION_VERSION};per_number={policy.per_number_scope};caps={caps};"
+        f"unreachable_after={policy.unreachable_after};backoffs={backoffs}"
+    )
+
 
 def make_projector(policy: Policy) -> Projector:
     def project(records: Sequence[NewEvent]) -> str:

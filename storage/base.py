@@ -139,6 +139,11 @@ class Store(Protocol):
         """Apply pending migrations; return the names applied."""
         ...
 
+    async def refresh_projections(self, projector_id: str) -> int:
+        """Re-derive every subject if the projections were made by another projector (the
+        rules or their settings changed); return how many subjects were re-derived."""
+        ...
+
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the database answers."""
         ...

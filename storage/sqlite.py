@@ -361,6 +361,36 @@ class SQLiteStore:
         )
         return [name for name, _ in migrations("sqlite") if name not in done]
 
+    async def refresh_projections(self, projector_id: str) -> int:
+        count: int = await self._submit(_Alone(lambda: self._refresh(projector_id)))
+        return count
+
+    def _refresh(self, projector_id: str) -> int:
+        conn = self._conn
+        if conn is None:
+            raise StoreClosed("the store is closed")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'projector'").fetchone()
+        if row is not None and row[0] == projector_id:
+            return 0
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [r[0] for r in conn.execute("SELECT id FROM subjects ORDER BY id")]
+            for part in _chunks(ids):
+                _project(conn, set(part), set(), (), {}, self._projector)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('projector', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (projector_id,),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.execute("PRAGMA busy_timeout = 0")
+        return len(ids)
+
     async def ping(self) -> None:
         # A real write through the writer: a read-only or locked file fails here too.
         def beat(conn: sqlite3.Connection) -> None:

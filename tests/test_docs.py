@@ -92,3 +92,21 @@ def test_quick_start_shows_make_run_and_make_test() -> None:
 def test_ci_runs_make_test() -> None:
     commands = [line.split("#")[0].strip() for line in CI_SCRIPT.splitlines()]
     assert "make test" in commands
+
+
+def test_env_example_lists_every_setting_and_loads() -> None:
+    path = ROOT / "deploy" / "env.example"
+    names = [
+        line.split("=", 1)[0]
+        for line in path.read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    expected = sorted("CONSENTBOT_" + name.upper() for name in Settings.model_fields)
+    assert sorted(names) == expected
+    values = {
+        line.split("=", 1)[0].removeprefix("CONSENTBOT_").lower(): line.split("=", 1)[1]
+        for line in path.read_text().splitlines()
+        if line and not line.startswith("#") and line.split("=", 1)[1]
+    }
+    values.update(app_secret="x", verify_token="y")
+    assert Settings(_env_file=None, **values)  # type: ignore[arg-type]

@@ -908,3 +908,14 @@ async def test_sqlite_only_locked_database_fails_a_batch_of_appends_at_once(
     # One busy wait for the whole batch, not one per queued request after it.
     assert elapsed < 5 * BUSY_TIMEOUT_MS / 1000, f"{elapsed:.2f} s"
     assert (await backend_store.append([record("after")])).created == (True,)
+
+
+async def test_projections_are_redone_when_the_projector_changes(
+    backend_store: Store, spy: Spy
+) -> None:
+    await backend_store.append([record("a", ids=("p:+1",)), record("b", ids=("p:+2",))])
+    assert await backend_store.refresh_projections("rules-1") == 2
+    assert await backend_store.refresh_projections("rules-1") == 0
+    seen = len(spy.seen)
+    assert await backend_store.refresh_projections("rules-2") == 2
+    assert len(spy.seen) == seen + 2

@@ -48,6 +48,12 @@ CREATE TABLE quarantine (
     body_sha256 TEXT NOT NULL UNIQUE  -- a redelivered body is kept once
 );
 
+-- Facts about the database itself, such as which projector made the projections.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 -- Written by the readiness probe: proves the database still takes writes.
 CREATE TABLE heartbeat (
     id INTEGER PRIMARY KEY CHECK (id = 1),

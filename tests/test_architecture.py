@@ -1,0 +1,59 @@
+"""The pure core imports neither aiohttp nor storage; storage never imports bot."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE = [
+    "bot/intent.py",
+    "bot/phones.py",
+    "bot/events.py",
+    "bot/state.py",
+    "bot/whatsapp/signature.py",
+    "bot/whatsapp/extract.py",
+    "bot/whatsapp/models.py",
+]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _closure(start: str) -> set[str]:
+    """Every module the file imports, following imports inside `bot`."""
+    seen: set[str] = set()
+    todo = [ROOT / start]
+    while todo:
+        path = todo.pop()
+        for name in _imports(path):
+            if name in seen:
+                continue
+            seen.add(name)
+            if name.startswith("bot"):
+                module = ROOT / (name.replace(".", "/") + ".py")
+                package = ROOT / name.replace(".", "/") / "__init__.py"
+                todo.extend(p for p in (module, package) if p.exists())
+    return seen
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_do_no_io(module: str) -> None:
+    reached = _closure(module)
+    forbidden = {n for n in reached if n.split(".")[0] in {"aiohttp", "storage", "aiosqlite"}}
+    assert forbidden == set()
+
+
+def test_storage_never_imports_bot() -> None:
+    for path in (ROOT / "storage").rglob("*.py"):
+        assert not {n for n in _imports(path) if n.split(".")[0] == "bot"}, path
