@@ -169,8 +169,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _banner(settings: Settings, generated: list[str]) -> str:
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    exe = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "consentbot"
-    command = "consentbot" if exe in ("consentbot", "__main__.py") else exe
+    command = ("CONSENTBOT_DEV=true " if settings.dev else "") + _own_command()
     lines = [
         f"consentbot listening on http://{settings.host}:{settings.port}"
         + (" (dev mode)" if settings.dev else ""),
@@ -195,6 +194,17 @@ def _banner(settings: Settings, generated: list[str]) -> str:
     lines.append(f"  API token:          {command} token create --role admin --name you")
     lines.append(f"  API reference:      http://{settings.host}:{settings.port}/openapi.json")
     return "\n".join(lines)
+
+
+def _own_command() -> str:
+    """How to run this same program again from here (it may not be on PATH)."""
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("consentbot")
+    if argv0.name == "__main__.py":
+        return f"{sys.executable} -m bot"
+    try:
+        return str(argv0.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(argv0)
 
 
 def _safe_url(url: str) -> str:

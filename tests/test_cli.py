@@ -163,7 +163,20 @@ def test_make_run_dev_mode_prints_what_meta_needs(
     port, lines = dev_server
     text = "\n".join(lines)
     assert "/webhook/whatsapp" in text
-    assert "token create --role admin" in text
+    command = re.search(r"API token:\s+(.+)$", text, re.MULTILINE)
+    assert command is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTBOT_")}
+    made = subprocess.run(
+        ["bash", "-c", command.group(1)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.splitlines()[-1].startswith("cb_")
     verify = re.search(r"verify token:\s+(\S+)", text)
     assert verify is not None
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
