@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -118,20 +119,31 @@ def _store_context(
             app[STORE] = given
             yield
             return
-        store = open_store(
-            settings.database_url,
-            make_projector(settings.policy),
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        )
-        await store.open()
-        try:
-            await store.migrate()
-            redone = await store.refresh_projections(projector_id(settings.policy))
-            if redone:
-                log.warning("store.projections_rederived", subjects=redone)
+        async with opened_store(settings) as store:
             app[STORE] = store
             yield
-        finally:
-            await store.close()
 
     return context
+
+
+@contextlib.asynccontextmanager
+async def opened_store(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Store]:
+    """The store the settings name, migrated (unless told not to), with projections made by
+    today's rules."""
+    store = open_store(
+        settings.database_url,
+        make_projector(settings.policy),
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    await store.open()
+    try:
+        if not migrate:
+            yield store
+            return
+        await store.migrate()
+        redone = await store.refresh_projections(projector_id(settings.policy))
+        if redone:
+            log.warning("store.projections_rederived", subjects=redone)
+        yield store
+    finally:
+        await store.close()

@@ -14,12 +14,11 @@ from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
 from bot import log as logsetup
-from bot.app import create_app
+from bot.app import create_app, opened_store
 from bot.auth import Role, new_token
-from bot.ledger import make_projector, projector_id
+from bot.ledger import projector_id
 from bot.settings import Settings
 from storage.base import StorageError, Store
-from storage.open import open_store
 
 T = TypeVar("T")
 DEV_SECRETS = Path("data/dev-secrets.json")
@@ -73,26 +72,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+def _with_store(
+    settings: Settings, work: Callable[[Store], Awaitable[T]], *, migrate: bool = True
+) -> T:
     async def run() -> T:
-        store = open_store(
-            settings.database_url,
-            make_projector(settings.policy),
-            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        )
-        await store.open()
-        try:
-            await store.migrate()
-            await store.refresh_projections(projector_id(settings.policy))
+        async with opened_store(settings, migrate=migrate) as store:
             return await work(store)
-        finally:
-            await store.close()
 
     return asyncio.run(run())
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    applied = _with_store(settings, lambda store: store.migrate())
+    async def migrate(store: Store) -> list[str]:
+        applied = await store.migrate()
+        await store.refresh_projections(projector_id(settings.policy))
+        return applied
+
+    applied = _with_store(settings, migrate, migrate=False)
     print("applied: " + ", ".join(applied) if applied else "the database is up to date")
     return 0
 

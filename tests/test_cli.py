@@ -78,6 +78,7 @@ def test_unknown_role_is_refused(tmp_path: Path) -> None:
 def test_migrate_twice(tmp_path: Path) -> None:
     first = _cli(tmp_path, "migrate")
     assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "applied: 0001_init"
     assert _cli(tmp_path, "migrate").stdout.strip() == "the database is up to date"
 
 
