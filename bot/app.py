@@ -141,9 +141,15 @@ async def opened_store(settings: Settings, *, migrate: bool = True) -> AsyncIter
             yield store
             return
         await store.migrate()
-        redone = await store.refresh_projections(projector_id(settings.policy))
-        if redone:
-            log.warning("store.projections_rederived", subjects=redone)
+        try:
+            redone = await store.refresh_projections(projector_id(settings.policy))
+        except StoreUnavailable as exc:
+            # A read-only or locked database still serves reads (and answers 503 to writes);
+            # the next start re-derives.
+            log.error("store.projections_not_rederived", error=str(exc))
+        else:
+            if redone:
+                log.warning("store.projections_rederived", subjects=redone)
         yield store
     finally:
         await store.close()

@@ -12,7 +12,10 @@ import hmac
 import io
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -930,6 +933,39 @@ async def test_read_only_database_is_503(
     assert resp.status == 200
     assert (await restarted.get("/readyz")).status == 200
     assert await _app_store(restarted).count_events() == 1
+
+
+def test_read_only_database_is_503_even_for_root(tmp_path: Path) -> None:
+    """Root writes to any file, so as root the test above runs again in a child process
+    without the capability that lets root ignore file permissions."""
+    if os.geteuid() != 0:
+        pytest.skip("not root: test_read_only_database_is_503 runs as it is")
+    if shutil.which("setpriv") is None:
+        pytest.fail("setpriv (util-linux) is needed to run the read-only test as root")
+    done = subprocess.run(
+        [
+            "setpriv",
+            "--bounding-set",
+            "-dac_override,-dac_read_search",
+            sys.executable,
+            "-B",
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--basetemp",
+            str(tmp_path / "child"),
+            f"{__file__}::test_read_only_database_is_503",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "1 passed" in done.stdout
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/webhook/whatsapp"), ("GET", "/readyz")])
