@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
+
+import pydantic_core
 
 from storage.base import EventRecord, NewEvent
 
@@ -43,12 +44,9 @@ def from_us(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-# One encoder for all: json.dumps with options builds a new encoder on every call.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def dumps(value: object) -> str:
-    return _ENCODER.encode(value)
+    """Compact JSON text (pydantic-core's encoder: several times faster than json.dumps)."""
+    return pydantic_core.to_json(value).decode()
 
 
 def words(items: Iterable[str]) -> str:
@@ -101,7 +99,7 @@ def event_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> EventRecord:
         waba_id=r[13],
         actor=r[14],
         language=r[15],
-        evidence=json.loads(r[16]) if r[16] != "{}" else {},
+        evidence=pydantic_core.from_json(r[16]) if r[16] != "{}" else {},
     )
 
 
