@@ -94,16 +94,19 @@ async def _deliver(request: web.Request) -> web.Response:
         kinds[event.kind.value] += 1
         metrics.events[(event.kind.value, "new" if created else "duplicate")] += 1
     outcome = "partly_quarantined" if quarantine else "recorded"
+    extra: dict[str, object] = {}
+    if extraction.ignored_fields:
+        extra["ignored_fields"] = extraction.ignored_fields
+    if quarantine:
+        extra.update(problems=extraction.problems, quarantine_id=result.quarantine_id)
     log.info(
         "webhook.delivery",
         outcome=outcome,
         events=len(extraction.events),
         new=sum(result.created),
         kinds=dict(kinds),
-        ignored_fields=extraction.ignored_fields or None,
-        problems=extraction.problems or None,
-        quarantine_id=result.quarantine_id,
         ms=round((time.perf_counter() - started) * 1000, 2),
+        **extra,
     )
     return _done(metrics, started, outcome, 200)
 

@@ -349,6 +349,7 @@ class Options:
     warmup: int
     timeout_s: float
     secret: str
+    log_level: str = "info"
 
 
 def measure(
@@ -417,7 +418,8 @@ def consentbot_env(url: str, port: int, options: Options) -> dict[str, str]:
         "CONSENTBOT_VERIFY_TOKEN": secrets.token_urlsafe(24),
         "CONSENTBOT_HOST": loadgen.HOST,
         "CONSENTBOT_PORT": str(port),
-        "CONSENTBOT_LOG_LEVEL": "warning",
+        # The production default: one JSON line per delivery, written to a file here.
+        "CONSENTBOT_LOG_LEVEL": options.log_level,
     }
 
 
@@ -505,7 +507,8 @@ def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
     lines = [
         "",
         f"webhook ingestion: {options.requests} timed deliveries after {options.warmup} warm-up,"
-        f" {options.connections} connections, one text message each, every 5th «{OPT_OUT_TEXT}»",
+        f" {options.connections} connections, one text message each, every 5th «{OPT_OUT_TEXT}»,"
+        f" consentbot logging at {options.log_level}",
         machine_line(),
         "",
         header,
@@ -570,6 +573,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="command that starts the service ({python} and {port} are substituted;"
         " default: %(default)s)",
     )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="consentbot's log level (default: info, as in production)",
+    )
     args = parser.parse_args(argv)
     if min(args.requests, args.connections, args.rounds) < 1:
         parser.error("--requests, --connections and --rounds must be at least 1")
@@ -605,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warmup=args.warmup,
         timeout_s=args.timeout,
         secret=secrets.token_hex(16),
+        log_level=args.log_level,
     )
     rounds: list[list[Outcome]] = []
     with tempfile.TemporaryDirectory(prefix="consentbot-bench-") as tmp:
