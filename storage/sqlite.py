@@ -425,16 +425,21 @@ class SQLiteStore:
                 f"WHERE i.key IN ({_marks(len(part))})",
                 part,
             )
-            by_subject: dict[int, list[tuple[str, str]]] = defaultdict(list)
-            for key, sid, state in rows:
-                by_subject[sid].append((key, state))
-            for sid, members in by_subject.items():
-                all_keys = await self._read(
-                    "SELECT key FROM identities WHERE subject_id = ? ORDER BY key", (sid,)
-                )
-                subject = Subject(sid, members[0][1], tuple(r[0] for r in all_keys))
-                for key, _ in members:
-                    out[key] = subject
+            states = {sid: state for _, sid, state in rows}
+            # Every key of the subjects found, in one read per chunk (not one per subject).
+            keys_of: dict[int, list[str]] = defaultdict(list)
+            for sids in _chunks(sorted(states)):
+                for sid, key in await self._read(
+                    "SELECT subject_id, key FROM identities "
+                    f"WHERE subject_id IN ({_marks(len(sids))}) ORDER BY key",
+                    sids,
+                ):
+                    keys_of[sid].append(key)
+            subjects = {
+                sid: Subject(sid, state, tuple(keys_of[sid])) for sid, state in states.items()
+            }
+            for key, sid, _ in rows:
+                out[key] = subjects[sid]
         return out
 
     async def events_of(self, subject_id: int) -> list[EventRecord]:
