@@ -259,7 +259,8 @@ def decide(
     reasons: list[Reason] = []
     lifts: list[datetime] = []
     for block in state.blocks:
-        in_scope = block.scope is None or block.scope == phone_number_id
+        # A send whose business number is not named may go out from any: every block counts.
+        in_scope = block.scope is None or phone_number_id is None or block.scope == phone_number_id
         if in_scope and block.category in (category, ALL):
             reasons.append(_BLOCK_REASON[block.kind])
     if category in policy.require_consent and category not in state.consents:

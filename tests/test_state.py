@@ -687,6 +687,13 @@ SCOPE_CASES = [
         id="business-wide-stop-on-A-blocks-unnamed",
     ),
     pytest.param(
+        [ev(STOP, h(1), ALL_CATS, phone_number_id="A")],
+        PER_NUMBER,
+        None,
+        no(Reason.OPTED_OUT),
+        id="per-number-stop-on-A-blocks-unnamed",
+    ),
+    pytest.param(
         [ev(Kind.PLATFORM_STOP, h(1), MKT, phone_number_id="A")],
         NO_CONSENT_NEEDED,
         "B",
