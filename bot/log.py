@@ -75,10 +75,11 @@ def _json(obj: Any, **_: Any) -> str:
 
 
 def configure(*, json_logs: bool, level: str, redaction_key: bytes) -> None:
-    processors: list[Any] = [structlog.contextvars.merge_contextvars]
-    if json_logs:
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
         # Tracebacks become text before redaction, so numbers in them are hashed too.
-        processors.append(structlog.processors.format_exc_info)
+        structlog.processors.format_exc_info,
+    ]
     processors += [
         Redactor(redaction_key),
         structlog.processors.add_log_level,

@@ -52,3 +52,26 @@ def test_business_ids_and_secrets() -> None:
     assert out["phone_number_id"] == "106540352242922"
     assert out["token"] == "[secret]"
     assert out["app_secret"] == "[secret]"
+
+
+@pytest.mark.parametrize("json_logs", [True, False], ids=["json", "console"])
+def test_numbers_in_tracebacks_are_hashed(
+    json_logs: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import structlog
+
+    from bot.log import configure
+
+    configure(json_logs=json_logs, level="info", redaction_key=KEY)
+    try:
+        try:
+            raise ValueError("no such customer +7 999 123-45-67")
+        except ValueError:
+            structlog.get_logger("t").exception("lookup.failed")
+        out = capsys.readouterr().out
+    finally:
+        structlog.reset_defaults()
+    assert "lookup.failed" in out
+    assert "ValueError" in out
+    assert "123-45-67" not in out
+    assert "ph_" in out
