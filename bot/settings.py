@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
                 generated.append(name)
         return self.model_copy(update=update), generated
 
-    @property
+    @cached_property
     def policy(self) -> Policy:
         return Policy(
             require_consent=frozenset({"marketing"}) if self.require_consent else frozenset(),

@@ -50,6 +50,7 @@ async def eligibility(request: web.Request) -> web.Response:
         parsed.append((recipient, phone, keys))
     subjects = await request.app[STORE].subjects([k for _, _, keys in parsed for k in keys])
     now = datetime.now(UTC)
+    policy = settings.policy
     results: list[dict[str, Any]] = []
     for recipient, phone, keys in parsed:
         if not keys:
@@ -68,7 +69,7 @@ async def eligibility(request: web.Request) -> web.Response:
             state,
             body.category,
             at=now,
-            policy=settings.policy,
+            policy=policy,
             phone_number_id=body.phone_number_id,
         )
         item: dict[str, Any] = {
