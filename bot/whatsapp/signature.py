@@ -7,7 +7,6 @@ with them.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from enum import Enum
 
@@ -21,7 +20,7 @@ class Verdict(Enum):
 
 
 def expected(body: bytes, secret: bytes) -> str:
-    return _PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return _PREFIX + hmac.digest(secret, body, "sha256").hex()
 
 
 def check(body: bytes, header: str | None, secret: bytes) -> Verdict:
