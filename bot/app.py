@@ -16,8 +16,8 @@ from bot.intent import ButtonMap
 from bot.ledger import make_projector, projector_id
 from bot.metrics import Metrics
 from bot.settings import Settings
-from storage.base import Store, StoreUnavailable
-from storage.open import open_store
+from storage.base import StorageError, Store, StoreUnavailable
+from storage.open import migrates_at_start, open_store
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
@@ -129,18 +129,32 @@ def _store_context(
 @contextlib.asynccontextmanager
 async def opened_store(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Store]:
     """The store the settings name, migrated (unless told not to), with projections made by
-    today's rules."""
+    today's rules.
+
+    PostgreSQL is shared by several instances and migrated only by `consentbot migrate`:
+    with migrations pending, this fails (StorageError) instead of serving an old schema.
+    """
     store = open_store(
         settings.database_url,
         make_projector(settings.policy),
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.postgres_pool_size,
     )
     await store.open()
     try:
         if not migrate:
             yield store
             return
-        await store.migrate()
+        if migrates_at_start(settings.database_url):
+            await store.migrate()
+        else:
+            pending = await store.pending_migrations()
+            if pending:
+                log.error("store.migrations_pending", pending=pending)
+                raise StorageError(
+                    f"the database needs migrations ({', '.join(pending)}): "
+                    "run `consentbot migrate` first"
+                )
         try:
             redone = await store.refresh_projections(projector_id(settings.policy))
         except StoreUnavailable as exc:

@@ -20,7 +20,11 @@ class Settings(BaseSettings):
     """Every setting, with its default. The README's configuration table lists each one."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CONSENTBOT_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="CONSENTBOT_",
+        env_file=".env",
+        env_ignore_empty=True,  # `NAME=` in an env file means unset, as env.example shows
+        extra="ignore",
+        frozen=True,
     )
 
     database_url: str = "sqlite:///data/consentbot.db"
@@ -39,6 +43,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY, ge=4 * 1024 * 1024)
     buttons_file: Path | None = None
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    postgres_pool_size: int = Field(default=10, ge=1)
     public_url: str | None = None
 
     @field_validator("default_region")

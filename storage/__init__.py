@@ -1,1 +1,1 @@
-"""Persistence for consentbot behind one `Store` protocol (SQLite now, PostgreSQL next)."""
+"""Persistence for consentbot behind one `Store` protocol (SQLite and PostgreSQL)."""

@@ -139,6 +139,10 @@ class Store(Protocol):
         """Apply pending migrations; return the names applied."""
         ...
 
+    async def pending_migrations(self) -> list[str]:
+        """The names `migrate()` would apply, in order."""
+        ...
+
     async def refresh_projections(self, projector_id: str) -> int:
         """Re-derive every subject if the projections were made by another projector (the
         rules or their settings changed); return how many subjects were re-derived."""

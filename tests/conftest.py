@@ -1,9 +1,10 @@
-"""Fixtures: settings from explicit values, a real SQLite store in tmp_path, the real app."""
+"""Fixtures: settings from explicit values, a real SQLite store in tmp_path, the real app,
+and the session's PostgreSQL database."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from bot.app import create_app
 from bot.auth import Role, new_token
 from bot.ledger import make_projector
 from bot.settings import Settings
-from storage.sqlite import SQLiteStore
-from tests import meta
+from storage.base import Store
+from storage.open import open_store
+from tests import meta, pg
 
 APP_SECRET = meta.APP_SECRET
 VERIFY_TOKEN = "verify-me-please"
@@ -26,10 +28,31 @@ AiohttpClient = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests build settings from explicit values; the developer's environment must not leak in."""
+    """Tests build settings from explicit values; the developer's environment must not leak in.
+
+    `CONSENTBOT_TEST_*` stay: they configure the test run (the PostgreSQL server to use), not
+    the service.
+    """
     for name in list(os.environ):
-        if name.startswith("CONSENTBOT_"):
+        if name.startswith("CONSENTBOT_") and not name.startswith("CONSENTBOT_TEST_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_session() -> Iterator[str]:
+    """This session's PostgreSQL database (skips, or fails where required, without a server).
+
+    Tests take a schema of it each (`tests.pg.create_schema`); it is dropped at the end.
+    """
+    with pg.fresh_database() as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv(pg.SESSION_URL_ENV, url)
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(postgres_session: str, tmp_path: Path) -> str:
+    """The URL of an empty schema of the session database, this test's own."""
+    return await pg.create_schema(tmp_path)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -44,14 +67,39 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's backend: SQLite, unless a module asks for both (see `both_backends`)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def both_backends(request: pytest.FixtureRequest) -> str:
+    """Body of a module's `backend` fixture that runs its tests on SQLite and PostgreSQL.
+
+    Tests marked `sqlite_only` (they lock or chmod the database file) skip on PostgreSQL.
+    """
+    name = str(request.param)
+    if name != "sqlite" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite-specific: the file itself is locked or made read-only")
+    return name
 
 
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[SQLiteStore]:
-    path = Path(settings.database_url.removeprefix("sqlite:///"))
-    s = SQLiteStore(path, make_projector(settings.policy), busy_timeout_ms=200)
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "postgres":
+        request.getfixturevalue("postgres_session")
+        return pg.run(pg.create_schema(tmp_path))
+    return f"sqlite:///{tmp_path / 'consentbot.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    """The settings' store, migrated (PostgreSQL too: `serve` expects `migrate` to have run)."""
+    s = open_store(settings.database_url, make_projector(settings.policy), busy_timeout_ms=200)
     await s.open()
     await s.migrate()
     yield s
@@ -60,13 +108,13 @@ async def store(settings: Settings) -> AsyncIterator[SQLiteStore]:
 
 @pytest.fixture
 async def client(
-    aiohttp_client: AiohttpClient, settings: Settings, store: SQLiteStore
+    aiohttp_client: AiohttpClient, settings: Settings, store: Store
 ) -> TestClient[Any, Any]:
     return await aiohttp_client(create_app(settings, store=store))
 
 
 @pytest.fixture
-def make_token(store: SQLiteStore) -> Callable[[str], Awaitable[dict[str, str]]]:
+def make_token(store: Store) -> Callable[[str], Awaitable[dict[str, str]]]:
     """`headers = await make_token("operator")`: Authorization headers for a fresh token."""
 
     async def make(role: str) -> dict[str, str]:

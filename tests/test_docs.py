@@ -110,3 +110,15 @@ def test_env_example_lists_every_setting_and_loads() -> None:
     }
     values.update(app_secret="x", verify_token="y")
     assert Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+def test_env_example_as_an_env_file_leaves_empty_settings_unset(tmp_path: Path) -> None:
+    text = (ROOT / "deploy" / "env.example").read_text()
+    text = text.replace("CONSENTBOT_APP_SECRET=\n", "CONSENTBOT_APP_SECRET=x\n")
+    text = text.replace("CONSENTBOT_VERIFY_TOKEN=\n", "CONSENTBOT_VERIFY_TOKEN=y\n")
+    env_file = tmp_path / "env"
+    env_file.write_text(text)
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.buttons_file is None
+    assert settings.public_url is None
+    assert settings.access_token is None

@@ -35,10 +35,14 @@ from storage.base import (
     TokenRecord,
 )
 from storage.codec import migrations
+from storage.postgres import PostgresStore
 from storage.sqlite import SQLiteStore
+from tests import pg
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgres"]
 BUSY_TIMEOUT_MS = 200
+# Short enough that an outage fails a test quickly, long enough for a loaded CI machine.
+PG_COMMAND_TIMEOUT_S = 10.0
 ROOT = Path(__file__).resolve().parents[1]
 
 T0 = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -55,7 +59,23 @@ def make_store(backend: str, location: Path, projector: Projector) -> Store:
     """
     if backend == "sqlite":
         return SQLiteStore(location / "c.db", projector, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    if backend == "postgres":
+        # A schema of the session's database per location (see tests/pg.py).
+        return PostgresStore(
+            pg.location_url(location),
+            projector,
+            min_size=1,
+            max_size=4,
+            command_timeout=PG_COMMAND_TIMEOUT_S,
+            connect_timeout=2.0,
+        )
     raise ValueError(f"unknown backend {backend!r}")
+
+
+async def prepare_location(backend: str, location: Path) -> None:
+    """Make what `make_store` expects to find at `location` (SQLite creates its own file)."""
+    if backend == "postgres" and not (location / pg.URL_FILE).exists():
+        await pg.create_schema(location)
 
 
 def unreachable_location(backend: str, tmp_path: Path) -> Path:
@@ -64,6 +84,8 @@ def unreachable_location(backend: str, tmp_path: Path) -> Path:
         blocker = tmp_path / "a-regular-file"
         blocker.write_text("not a directory\n", encoding="utf-8")
         return blocker / "data"
+    if backend == "postgres":
+        return pg.unreachable_location(tmp_path)  # a closed port
     raise ValueError(f"unknown backend {backend!r}")
 
 
@@ -103,9 +125,16 @@ class Spy:
 # -- fixtures ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[pytest.mark.postgres] if name == "postgres" else [])
+        for name in BACKENDS
+    ]
+)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
+    if name == "postgres":
+        request.getfixturevalue("postgres_session")  # skips (or fails) without a server
     return name
 
 
@@ -124,6 +153,7 @@ def projector(request: pytest.FixtureRequest, spy: Spy) -> Projector:
 
 @pytest.fixture
 async def backend_store(backend: str, tmp_path: Path, projector: Projector) -> AsyncIterator[Store]:
+    await prepare_location(backend, tmp_path)
     store = make_store(backend, tmp_path, projector)
     await store.open()
     await store.migrate()
@@ -139,6 +169,7 @@ async def other_store(
     opened: list[Store] = []
 
     async def make(location: Path) -> Store:
+        await prepare_location(backend, location)
         store = make_store(backend, location, spy)
         await store.open()
         opened.append(store)
@@ -919,3 +950,195 @@ async def test_projections_are_redone_when_the_projector_changes(
     seen = len(spy.seen)
     assert await backend_store.refresh_projections("rules-2") == 2
     assert len(spy.seen) == seen + 2
+
+
+# -- PostgreSQL: outages, restarts, several instances -------------------------------------------
+
+
+def _postgres_only(backend: str, why: str) -> None:
+    if backend != "postgres":
+        pytest.skip(why)
+
+
+async def test_postgres_only_the_store_recovers_by_itself_when_every_session_is_ended(
+    backend: str, backend_store: Store
+) -> None:
+    _postgres_only(backend, "ending the server's sessions is PostgreSQL-specific")
+    # Fill the pool with connections, as a busy instance has, then end them all as a server
+    # restart does: every pooled connection is dead, and the store is not reopened.
+    await asyncio.gather(*(backend_store.append([record(f"before-{i}")]) for i in range(3)))
+    await asyncio.gather(*(backend_store.count_events() for _ in range(8)))
+    assert await pg.terminate_sessions(pg.session_url()) >= 1
+
+    assert (await backend_store.append([record("after")])).created == (True,)
+    assert await backend_store.count_events() == 4
+    await backend_store.ping()
+    assert await keys_of(backend_store, "p:+15550000001") == [
+        "before-0",
+        "before-1",
+        "before-2",
+        "after",
+    ]
+
+
+async def test_postgres_only_a_database_that_takes_no_connections_is_an_outage_until_it_does(
+    backend: str, backend_store: Store
+) -> None:
+    _postgres_only(backend, "refusing connections is a PostgreSQL database setting")
+    await backend_store.append([record("before")])
+    await backend_store.add_token(token(1))
+    async with pg.refusing_connections(pg.session_url()):
+        started = time.monotonic()
+        for call in (
+            lambda: backend_store.append([record("refused")]),
+            lambda: backend_store.append([], quarantine=quarantine()),
+            lambda: backend_store.ping(),
+            lambda: backend_store.count_events(),
+            lambda: backend_store.subject(["p:+15550000001"]),
+            lambda: backend_store.token_by_hash(token(1).token_hash),
+            lambda: backend_store.add_token(token(2)),
+        ):
+            with pytest.raises(StoreUnavailable):
+                await call()
+        # Refused connections fail at once: no request waits for a timeout.
+        assert time.monotonic() - started < PG_COMMAND_TIMEOUT_S
+        results = await asyncio.gather(
+            *(backend_store.append([record(f"burst-{i}")]) for i in range(10)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, StoreUnavailable) for r in results), results
+
+    assert (await backend_store.append([record("after")])).created == (True,)
+    await backend_store.ping()
+    assert await backend_store.count_events() == 2
+    assert await lookup(backend_store, "refused") is None
+    assert await backend_store.quarantined() == []
+
+
+async def test_postgres_only_two_instances_migrating_at_once_apply_each_migration_once(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "SQLite has one instance per database file")
+    first, second = await other_store(tmp_path / "db"), await other_store(tmp_path / "db")
+    assert await first.pending_migrations() == [name for name, _ in migrations(backend)]
+    applied = await asyncio.gather(first.migrate(), second.migrate())
+    assert sorted(applied, key=len) == [[], [name for name, _ in migrations(backend)]]
+    assert await first.pending_migrations() == []
+    assert await second.pending_migrations() == []
+
+
+async def _two_instances(
+    backend: str, location: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> tuple[Store, Store]:
+    """Two stores on one database, each with its own pool, as two processes would have."""
+    a = await other_store(location)
+    await a.migrate()
+    return a, await other_store(location)
+
+
+async def _assert_states_are_derived_from_all_their_events(store: Store, keys: list[str]) -> int:
+    """Every subject's state names exactly its events; return how many subjects there are."""
+    found = await store.subjects(keys)
+    assert set(found) == set(keys)
+    subjects = {s.id: s for s in found.values()}
+    total = 0
+    for subject in subjects.values():
+        events = await store.events_of(subject.id)
+        assert subject.state == key_kind(events)
+        total += len(events)
+    assert total == await store.count_events()  # no event is filed under a subject gone
+    return len(subjects)
+
+
+async def test_postgres_only_the_same_events_sent_to_two_instances_are_stored_once(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    batches = [
+        [record(f"m{n}-{k}", ids=(f"p:+{n}",), at=T0 + timedelta(seconds=k)) for k in range(2)]
+        for n in range(60)
+    ]
+    results = await asyncio.gather(*(store.append(batch) for batch in batches for store in (a, b)))
+    for n in range(60):
+        from_a, from_b = results[2 * n].created, results[2 * n + 1].created
+        assert [x + y for x, y in zip(from_a, from_b, strict=True)] == [1, 1]
+    assert await a.count_events() == 120
+    assert await b.count_events() == 120
+    assert (
+        await _assert_states_are_derived_from_all_their_events(a, [f"p:+{n}" for n in range(60)])
+        == 60
+    )
+
+
+async def test_postgres_only_events_of_one_person_split_across_two_instances_all_count(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    events = [record(f"e{i}", ids=("p:+1",), at=T0 + timedelta(seconds=i)) for i in range(80)]
+    results = await asyncio.gather(*((a, b)[i % 2].append([e]) for i, e in enumerate(events)))
+    assert [r.created for r in results] == [(True,)] * 80
+    subject = await b.subject(["p:+1"])
+    assert subject is not None
+    stored = await a.events_of(subject.id)
+    assert sorted(e.key for e in stored) == sorted(e.key for e in events)
+    assert subject.state == key_kind(events)
+    assert await a.count_events() == 80
+
+
+async def test_postgres_only_links_made_on_two_instances_at_once_merge_into_one_subject(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    n = 25
+    # Each person is known by phone on one instance and by user id on the other, and each
+    # pair is linked, and every pair is linked to one hub, all at the same time: the merges
+    # race with each other and with new events for the subjects being merged away.
+    calls = []
+    for i in range(n):
+        first, second = (a, b) if i % 2 else (b, a)
+        calls += [
+            first.append([record(f"phone-{i}", ids=(f"p:+{i}",))]),
+            second.append([record(f"user-{i}", ids=(f"u:{i}",))]),
+            first.append([record(f"link-{i}", ids=(f"p:+{i}", f"u:{i}"))]),
+            second.append([record(f"hub-{i}", ids=("u:hub", f"u:{i}"))]),
+            first.append([record(f"more-{i}", ids=(f"p:+{i}",))]),
+        ]
+    results = await asyncio.gather(*calls)
+    assert [r.created for r in results] == [(True,)] * (5 * n)
+    keys = ["u:hub", *(f"p:+{i}" for i in range(n)), *(f"u:{i}" for i in range(n))]
+    assert await _assert_states_are_derived_from_all_their_events(a, keys) == 1
+    assert await b.count_events() == 5 * n
+    subject = await b.subject(["u:hub"])
+    assert subject is not None
+    assert set(subject.identity_keys) == set(keys)
+
+
+async def test_postgres_only_events_for_a_subject_being_merged_away_on_another_instance_follow_it(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    n = 30
+    for r in range(3):  # a race: give it several chances to go wrong
+        people = range(r * n, (r + 1) * n)
+        # The user ids' subjects are older (smaller ids): a link on one instance merges the
+        # phone's subject into them, while the other instance files events under the phone's
+        # subject through a key the link does not name. Only the subject's row lock makes
+        # the second wait for the merge and follow it.
+        await b.append([record(f"user-{i}", ids=(f"u:{i}",)) for i in people])
+        await a.append([record(f"phone-{i}", ids=(f"p:+{i}", f"x:{i}")) for i in people])
+        results = await asyncio.gather(
+            *(a.append([record(f"link-{i}", ids=(f"p:+{i}", f"u:{i}"))]) for i in people),
+            *(b.append([record(f"other-{i}", ids=(f"x:{i}",))]) for i in people),
+        )
+        assert [r.created for r in results] == [(True,)] * (2 * n)
+    everyone = range(3 * n)
+    keys = [k for i in everyone for k in (f"p:+{i}", f"u:{i}", f"x:{i}")]
+    assert await _assert_states_are_derived_from_all_their_events(b, keys) == 3 * n
+    for i in everyone:
+        assert sorted(await keys_of(a, f"x:{i}")) == sorted(
+            [f"user-{i}", f"phone-{i}", f"link-{i}", f"other-{i}"]
+        )

@@ -5,8 +5,9 @@
 Each delivery is one correctly signed text message from a distinct sender with a distinct
 wamid; every 5th text is «СТОП» (an opt-out). The bare aiohttp endpoint (read the body,
 answer 200) runs first, then consentbot once per database URL, each server in its own
-subprocess so that it and the load generator run on different cores. For SQLite the events
-table is counted afterwards: every 200 must have committed its one event.
+subprocess so that it and the load generator run on different cores. A PostgreSQL database
+is migrated first (`consentbot migrate`: the server does not migrate it). The events table is
+counted afterwards: every 200 must have committed its one event.
 
 Exit status 1 when a server fails to start or dies, a delivery is not answered 200, or the
 event count does not match the 200 answers.
@@ -33,6 +34,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import asyncpg
 
 from tests import meta
 from tests.bench import loadgen
@@ -286,9 +289,20 @@ def count_events_sqlite(url: str) -> int:
         connection.close()
 
 
-def count_events_postgresql(url: str) -> int | None:
-    """Not counted yet: PostgreSQL runs are measured without the event check."""
-    return None
+def count_events_postgresql(url: str) -> int:
+    """`SELECT count(*) FROM events` in the PostgreSQL database at `url`."""
+
+    async def count() -> int:
+        connection = await asyncpg.connect(url, timeout=10)
+        try:
+            return int(await connection.fetchval("SELECT count(*) FROM events"))
+        finally:
+            await connection.close()
+
+    try:
+        return asyncio.run(count())
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise CountError(f"cannot count events in {url}: {exc}") from exc
 
 
 EVENT_COUNTERS: dict[str, Callable[[str], int | None]] = {
@@ -423,9 +437,31 @@ def consentbot_env(url: str, port: int, options: Options) -> dict[str, str]:
     }
 
 
+def migrate(url: str, options: Options) -> str | None:
+    """Run `consentbot migrate` on a PostgreSQL database; what went wrong, if anything."""
+    if backend_of(url) != "postgresql":
+        return None
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=REPO_ROOT,
+        env=consentbot_env(url, 0, options),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        return f"consentbot migrate failed: {done.stderr.strip() or done.stdout.strip()}"
+    return None
+
+
 def run_consentbot(url: str, command: str, log_dir: Path, options: Options) -> Outcome:
     outcome = Outcome(name=f"consentbot {backend_of(url)}")
     port = free_port()
+    problem = migrate(url, options)
+    if problem is not None:
+        outcome.problems.append(problem)
+        return outcome
     try:
         before = count_events(url)
     except CountError:
