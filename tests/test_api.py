@@ -17,7 +17,7 @@ from bot.events import event_id
 from bot.intent import classify_text
 from storage.base import Store, TokenRecord
 from tests import meta
-from tests.conftest import AiohttpClient, make_settings, post_signed
+from tests.conftest import AiohttpClient, both_backends, make_settings, post_signed
 
 Client = TestClient[Any, Any]
 
@@ -46,6 +46,11 @@ OPT_IN = {
 
 
 # Helpers
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return both_backends(request)
 
 
 async def token(store: Store, role: str) -> tuple[dict[str, str], TokenRecord]:
@@ -982,9 +987,10 @@ async def test_eligibility_as_csv_is_415(client: Client, store: Store) -> None:
 
 
 async def test_without_require_consent_marketing_needs_no_consent(
-    aiohttp_client: AiohttpClient, tmp_path: Path
+    aiohttp_client: AiohttpClient, tmp_path: Path, database_url: str, store: Store
 ) -> None:
-    app = create_app(make_settings(tmp_path, require_consent=False))
+    settings = make_settings(tmp_path, database_url=database_url, require_consent=False)
+    app = create_app(settings, store=store)
     client = await aiohttp_client(app)
     headers, _ = await token(app[STORE], "sender")
     await deliver(client, typed("STOP", seed="stop"))

@@ -29,9 +29,15 @@ from bot.app import STORE, create_app
 from bot.events import event_id
 from bot.settings import Settings
 from storage.base import Store
-from storage.sqlite import SQLiteStore
 from tests import meta
-from tests.conftest import APP_SECRET, VERIFY_TOKEN, AiohttpClient, make_settings, post_signed
+from tests.conftest import (
+    APP_SECRET,
+    VERIFY_TOKEN,
+    AiohttpClient,
+    both_backends,
+    make_settings,
+    post_signed,
+)
 
 Client = TestClient[Any, Any]
 
@@ -43,6 +49,11 @@ T_ISO = "2026-05-17T06:40:00Z"
 NOW = int(time.time())
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return both_backends(request)
+
+
 def _error(status: int, code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "status": status}}
 
@@ -51,7 +62,7 @@ def _db_path(settings: Settings) -> Path:
     return Path(settings.database_url.removeprefix("sqlite:///"))
 
 
-async def _assert_nothing_stored(store: SQLiteStore) -> None:
+async def _assert_nothing_stored(store: Store) -> None:
     assert await store.count_events() == 0
     assert await store.quarantined() == []
 
@@ -106,7 +117,7 @@ def _walk(value: Any) -> Iterator[str]:
         ),
     ],
 )
-async def test_handshake_refused(client: Client, store: SQLiteStore, query: dict[str, str]) -> None:
+async def test_handshake_refused(client: Client, store: Store, query: dict[str, str]) -> None:
     resp = await client.get("/webhook/whatsapp", params=query)
     assert resp.status == 403
     assert await resp.json() == _error(
@@ -180,7 +191,7 @@ def _hex(body: bytes, secret: str = APP_SECRET) -> str:
 )
 async def test_bad_signature_stores_nothing(
     client: Client,
-    store: SQLiteStore,
+    store: Store,
     headers: dict[str, str],
     status: int,
     code: str,
@@ -205,7 +216,7 @@ async def test_bad_signature_stores_nothing(
     ],
 )
 async def test_signature_hex_case_is_ignored(
-    client: Client, store: SQLiteStore, header: str
+    client: Client, store: Store, header: str
 ) -> None:
     body = _stop_body()
     resp = await client.post(
@@ -228,7 +239,7 @@ def _escaped_payload() -> dict[str, object]:
 
 
 async def test_meta_escaped_body_verifies_over_raw_bytes(
-    client: Client, store: SQLiteStore
+    client: Client, store: Store
 ) -> None:
     raw = meta.dumps_meta(_escaped_payload())
     assert b'"mime_type":"image\\/jpeg"' in raw
@@ -247,7 +258,7 @@ async def test_meta_escaped_body_verifies_over_raw_bytes(
 
 
 async def test_reserialised_body_fails_the_original_signature(
-    client: Client, store: SQLiteStore
+    client: Client, store: Store
 ) -> None:
     original = meta.dumps_meta(_escaped_payload())
     reserialised = json.dumps(_escaped_payload(), ensure_ascii=False).encode()
@@ -284,7 +295,7 @@ def _padded(size: int) -> bytes:
 
 @pytest.fixture
 async def min_cap_client(
-    aiohttp_client: AiohttpClient, tmp_path: Path, store: SQLiteStore
+    aiohttp_client: AiohttpClient, tmp_path: Path, store: Store
 ) -> Client:
     capped = make_settings(tmp_path, max_body_bytes=4 * MIB)
     assert capped.max_body_bytes == 4 * MIB
@@ -293,7 +304,7 @@ async def min_cap_client(
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 async def test_body_over_the_cap_is_413(
-    min_cap_client: Client, store: SQLiteStore, chunked: bool
+    min_cap_client: Client, store: Store, chunked: bool
 ) -> None:
     raw = _padded(4 * MIB + 1)
     if chunked:
@@ -315,7 +326,7 @@ async def test_body_over_the_cap_is_413(
 
 
 async def test_body_of_exactly_the_cap_is_accepted(
-    min_cap_client: Client, store: SQLiteStore
+    min_cap_client: Client, store: Store
 ) -> None:
     raw = _padded(4 * MIB)
     assert len(raw) == 4 * MIB
@@ -324,7 +335,7 @@ async def test_body_of_exactly_the_cap_is_accepted(
     assert await store.count_events() == 1
 
 
-async def test_three_megabyte_delivery_is_recorded(client: Client, store: SQLiteStore) -> None:
+async def test_three_megabyte_delivery_is_recorded(client: Client, store: Store) -> None:
     filler = "Добрый день! " * 230
     messages = [
         meta.text_message(f"{i} {filler}", from_=f"7999{i:07d}", id=meta.wamid(f"big-{i}"))
@@ -363,7 +374,7 @@ async def test_three_megabyte_delivery_is_recorded(client: Client, store: SQLite
     ],
 )
 async def test_unreadable_body_is_quarantined_byte_exact(
-    client: Client, store: SQLiteStore, raw: bytes, reason: str
+    client: Client, store: Store, raw: bytes, reason: str
 ) -> None:
     resp = await post_signed(client, raw)
     assert resp.status == 200
@@ -412,7 +423,7 @@ def _partial(kind: str) -> tuple[dict[str, object], list[str], str]:
     "kind", ["change-without-value", "message-without-from", "preference-without-wa_id"]
 )
 async def test_partly_unreadable_body_records_the_rest_and_is_quarantined(
-    client: Client, store: SQLiteStore, kind: str
+    client: Client, store: Store, kind: str
 ) -> None:
     payload, good_keys, reason = _partial(kind)
     raw = meta.dumps_meta(payload)
@@ -427,7 +438,7 @@ async def test_partly_unreadable_body_records_the_rest_and_is_quarantined(
 
 
 async def test_admin_lists_the_quarantine_and_operators_may_not(
-    client: Client, store: SQLiteStore, make_token: Any
+    client: Client, store: Store, make_token: Any
 ) -> None:
     first, second = b"not json at all", b"[]"
     for raw in (first, second):
@@ -450,7 +461,7 @@ async def test_admin_lists_the_quarantine_and_operators_may_not(
 # 5. Unknown fields and keys
 
 
-async def test_unknown_field_is_ignored(client: Client, store: SQLiteStore) -> None:
+async def test_unknown_field_is_ignored(client: Client, store: Store) -> None:
     history = meta.management_change(
         "history",
         {
@@ -464,7 +475,7 @@ async def test_unknown_field_is_ignored(client: Client, store: SQLiteStore) -> N
     await _assert_nothing_stored(store)
 
 
-async def test_unknown_keys_inside_items_are_ignored(client: Client, store: SQLiteStore) -> None:
+async def test_unknown_keys_inside_items_are_ignored(client: Client, store: Store) -> None:
     message = meta.text_message("СТОП", id=meta.wamid("extra-keys"))
     message["brand_new_key"] = {"nested": [1, 2, 3]}
     change = meta.messages_change(message)
@@ -504,7 +515,7 @@ def _batch_payload() -> tuple[dict[str, object], list[str]]:
 
 
 async def test_batch_is_recorded_once_even_when_redelivered(
-    client: Client, store: SQLiteStore
+    client: Client, store: Store
 ) -> None:
     payload, keys = _batch_payload()
     raw = meta.dumps_meta(payload)
@@ -518,7 +529,7 @@ async def test_batch_is_recorded_once_even_when_redelivered(
     assert await store.quarantined() == []
 
 
-async def test_same_wamid_in_two_bodies_is_one_event(client: Client, store: SQLiteStore) -> None:
+async def test_same_wamid_in_two_bodies_is_one_event(client: Client, store: Store) -> None:
     shared = meta.text_message("СТОП", id=meta.wamid("shared"))
     other = meta.text_message("Привет", id=meta.wamid("other"), timestamp=T + 5)
     first = meta.body(meta.messages_change(shared))
@@ -661,7 +672,7 @@ SIGNALS = [
 @pytest.mark.parametrize(("deliveries", "marketing", "utility", "marketing_blocks"), SIGNALS)
 async def test_consent_signal(
     client: Client,
-    store: SQLiteStore,
+    store: Store,
     make_token: Any,
     deliveries: list[dict[str, object]],
     marketing: list[str],
@@ -687,7 +698,7 @@ async def test_consent_signal(
     assert [(b["kind"], b["source"]) for b in blocks] == marketing_blocks
 
 
-async def test_typed_stop_in_detail(client: Client, store: SQLiteStore, make_token: Any) -> None:
+async def test_typed_stop_in_detail(client: Client, store: Store, make_token: Any) -> None:
     wamid = meta.wamid("stop-detail")
     resp = await post_signed(client, _messages(meta.text_message("СТОП", id=wamid)))
     assert resp.status == 200
@@ -732,7 +743,7 @@ async def test_typed_stop_in_detail(client: Client, store: SQLiteStore, make_tok
     ],
 )
 async def test_wa_id_found_by_the_dialled_number(
-    client: Client, store: SQLiteStore, make_token: Any, wa_id: str, lookup: str, phone: str
+    client: Client, store: Store, make_token: Any, wa_id: str, lookup: str, phone: str
 ) -> None:
     resp = await post_signed(client, _messages(meta.text_message("STOP", from_=wa_id)))
     assert resp.status == 200
@@ -753,7 +764,7 @@ async def test_wa_id_found_by_the_dialled_number(
 
 
 async def test_username_user_found_by_user_id(
-    client: Client, store: SQLiteStore, make_token: Any
+    client: Client, store: Store, make_token: Any
 ) -> None:
     wamid = meta.wamid("username")
     message = meta.text_message("СТОП", from_=None, user_id=meta.USER_BSUID, id=wamid)
@@ -771,7 +782,7 @@ async def test_username_user_found_by_user_id(
 
 
 async def test_message_with_number_and_user_id_links_them(
-    client: Client, store: SQLiteStore, make_token: Any
+    client: Client, store: Store, make_token: Any
 ) -> None:
     headers = await make_token("operator")
     by_number = meta.text_message("СТОП", id=meta.wamid("link-1"))
@@ -799,7 +810,7 @@ async def test_message_with_number_and_user_id_links_them(
 
 
 async def test_stop_on_old_number_suppresses_the_new_number(
-    client: Client, store: SQLiteStore, make_token: Any
+    client: Client, store: Store, make_token: Any
 ) -> None:
     new_wa_id = "79997654321"
     stop = _messages(meta.text_message("СТОП"))
@@ -859,8 +870,9 @@ async def test_stop_on_one_business_number_blocks_the_others(
 # 10. Storage outages: nothing is acknowledged
 
 
+@pytest.mark.sqlite_only
 async def test_locked_database_is_503_and_the_redelivery_is_stored_once(
-    client: Client, store: SQLiteStore, settings: Settings
+    client: Client, store: Store, settings: Settings
 ) -> None:
     raw = _stop_body()
     locker = sqlite3.connect(_db_path(settings), isolation_level=None, timeout=0.1)
@@ -900,8 +912,9 @@ def _chmod_database(db: Path, mode: int) -> list[Path]:
     return files
 
 
+@pytest.mark.sqlite_only
 async def test_read_only_database_is_503(
-    aiohttp_client: AiohttpClient, store: SQLiteStore, settings: Settings
+    aiohttp_client: AiohttpClient, store: Store, settings: Settings
 ) -> None:
     """A connection keeps the write access it opened with, so the app starts on the
     read-only file, as after a restart onto a disk remounted read-only."""
@@ -970,7 +983,7 @@ def test_read_only_database_is_503_even_for_root(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/webhook/whatsapp"), ("GET", "/readyz")])
 async def test_closed_store_is_503(
-    client: Client, store: SQLiteStore, method: str, path: str
+    client: Client, store: Store, method: str, path: str
 ) -> None:
     await store.close()
     raw = _stop_body()
