@@ -175,6 +175,22 @@ class Store(Protocol):
 
     async def count_events(self) -> int: ...
 
+    async def events_of_kinds(
+        self, kinds: Sequence[str], *, before_seq: int | None = None, limit: int = 100
+    ) -> list[EventRecord]:
+        """Events of these kinds, newest first (by ledger position), older than `before_seq`."""
+        ...
+
+    async def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids are in the ledger."""
+        ...
+
+    async def count_kinds_by_number(
+        self, kinds: Sequence[str], since: datetime
+    ) -> dict[tuple[str | None, str], int]:
+        """How many events of each kind occurred since `since`, per business number."""
+        ...
+
     async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]: ...
 
     async def add_token(self, token: TokenRecord) -> None: ...

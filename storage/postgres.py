@@ -32,7 +32,7 @@ from storage.base import (
     Subject,
     TokenRecord,
 )
-from storage.codec import EVENT_COLUMNS, event_from_row, migrations
+from storage.codec import EVENT_COLUMNS, event_from_row, migrations, us
 from storage.postgres_ledger import AppendJob, Conflict, append_batch, rederive
 
 if TYPE_CHECKING:
@@ -486,6 +486,35 @@ class PostgresStore:
     async def count_events(self) -> int:
         rows = await self._fetch("SELECT count(*) FROM events")
         return int(rows[0][0])
+
+    async def events_of_kinds(
+        self, kinds: Sequence[str], *, before_seq: int | None = None, limit: int = 100
+    ) -> list[EventRecord]:
+        rows = await self._fetch(
+            f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE kind = ANY($1::text[]) "
+            "AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            list(kinds),
+            before_seq if before_seq is not None else 2**63 - 1,
+            limit,
+        )
+        return [event_from_row(tuple(r)) for r in rows]
+
+    async def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
+        rows = await self._fetch(
+            "SELECT id FROM events WHERE id = ANY($1::text[])", list(dict.fromkeys(event_ids))
+        )
+        return {r[0] for r in rows}
+
+    async def count_kinds_by_number(
+        self, kinds: Sequence[str], since: datetime
+    ) -> dict[tuple[str | None, str], int]:
+        rows = await self._fetch(
+            "SELECT phone_number_id, kind, count(*) FROM events "
+            "WHERE kind = ANY($1::text[]) AND occurred_at >= $2 GROUP BY phone_number_id, kind",
+            list(kinds),
+            us(since),
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}
 
     async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]:
         rows = await self._fetch(

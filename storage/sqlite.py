@@ -45,6 +45,7 @@ from storage.codec import (
     migrations,
     parse_ts,
     ts,
+    us,
 )
 
 T = TypeVar("T")
@@ -458,6 +459,40 @@ class SQLiteStore:
     async def count_events(self) -> int:
         rows = await self._read("SELECT count(*) FROM events")
         return int(rows[0][0])
+
+    async def events_of_kinds(
+        self, kinds: Sequence[str], *, before_seq: int | None = None, limit: int = 100
+    ) -> list[EventRecord]:
+        if not kinds:
+            return []
+        rows = await self._read(
+            f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE kind IN ({_marks(len(kinds))}) "
+            "AND seq < ? ORDER BY seq DESC LIMIT ?",
+            (*kinds, before_seq if before_seq is not None else 2**63 - 1, limit),
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(list(dict.fromkeys(event_ids))):
+            rows = await self._read(
+                f"SELECT id FROM events WHERE id IN ({_marks(len(part))})", part
+            )
+            found.update(r[0] for r in rows)
+        return found
+
+    async def count_kinds_by_number(
+        self, kinds: Sequence[str], since: datetime
+    ) -> dict[tuple[str | None, str], int]:
+        if not kinds:
+            return {}
+        rows = await self._read(
+            "SELECT phone_number_id, kind, count(*) FROM events "
+            f"WHERE kind IN ({_marks(len(kinds))}) AND occurred_at >= ? "
+            "GROUP BY phone_number_id, kind",
+            (*kinds, us(since)),
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}
 
     async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]:
         rows = await self._read(

@@ -19,6 +19,8 @@ from storage.base import StorageError
 from storage.codec import migrations
 from tests.conftest import make_settings
 
+ALL_MIGRATIONS = [name for name, _ in migrations("postgres")]
+
 ALL = [name for name, _ in migrations("postgres")]
 
 
@@ -71,12 +73,14 @@ async def test_serve_on_an_unmigrated_postgres_database_exits_1_with_what_to_do(
 ) -> None:
     served = await asyncio.to_thread(_cli, postgres_url, tmp_path, "serve")
     assert served.returncode == 1, served.stderr
-    assert "needs migrations (0001_init): run `consentbot migrate` first" in served.stderr
+    assert f"needs migrations ({', '.join(ALL_MIGRATIONS)}): run `consentbot migrate` first" in (
+        served.stderr
+    )
     assert "Traceback" not in served.stderr
     assert "store.migrations_pending" in served.stdout  # the error is logged too
 
     migrated = await asyncio.to_thread(_cli, postgres_url, tmp_path, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert migrated.stdout.strip() == "applied: 0001_init"
+    assert migrated.stdout.strip() == "applied: " + ", ".join(ALL_MIGRATIONS)
     again = await asyncio.to_thread(_cli, postgres_url, tmp_path, "migrate")
     assert again.stdout.strip() == "the database is up to date"

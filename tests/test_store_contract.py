@@ -1142,3 +1142,57 @@ async def test_postgres_only_events_for_a_subject_being_merged_away_on_another_i
         assert sorted(await keys_of(a, f"x:{i}")) == sorted(
             [f"user-{i}", f"phone-{i}", f"link-{i}", f"other-{i}"]
         )
+
+
+# -- reading by kind ---------------------------------------------------------------------------
+
+
+async def test_events_of_kinds_newest_first_and_paged(backend_store: Store) -> None:
+    kinds = ["review", "complaint", "message", "review", "complaint", "review"]
+    await backend_store.append(
+        [
+            record(f"k{n}", kind=kind, ids=(f"p:+1555000{n:04d}",), at=T0 + timedelta(minutes=n))
+            for n, kind in enumerate(kinds)
+        ]
+    )
+    first = await backend_store.events_of_kinds(["review", "complaint"], limit=3)
+    assert [r.key for r in first] == ["k5", "k4", "k3"]
+    assert all(r.seq is not None for r in first)
+    rest = await backend_store.events_of_kinds(
+        ["review", "complaint"], before_seq=first[-1].seq, limit=10
+    )
+    assert [r.key for r in rest] == ["k1", "k0"]
+    assert await backend_store.events_of_kinds(["review"], limit=10) == [
+        r for r in [*first, *rest] if r.kind == "review"
+    ]
+    assert await backend_store.events_of_kinds([], limit=10) == []
+    assert await backend_store.events_of_kinds(["nothing"], limit=10) == []
+
+
+async def test_stored_ids_names_only_the_stored(backend_store: Store) -> None:
+    await backend_store.append([record("a"), record("b", ids=("p:+15550000002",))])
+    ids = [event_id("a"), event_id("b"), event_id("missing"), event_id("a")]
+    assert await backend_store.stored_ids(ids) == {event_id("a"), event_id("b")}
+    assert await backend_store.stored_ids([]) == set()
+
+
+async def test_count_kinds_by_number_counts_since_a_time(backend_store: Store) -> None:
+    events = [
+        record("c1", kind="complaint", phone_number_id="111", at=T0),
+        record("c2", kind="complaint", phone_number_id="111", at=T0 + timedelta(days=2)),
+        record("c3", kind="complaint", phone_number_id="222", at=T0 + timedelta(days=3)),
+        record("c4", kind="complaint", at=T0 + timedelta(days=3)),
+        record("r1", kind="review", phone_number_id="111", at=T0 + timedelta(days=3)),
+        record("o1", kind="opt_out", phone_number_id="111", at=T0 + timedelta(days=3)),
+    ]
+    await backend_store.append(events)
+    counts = await backend_store.count_kinds_by_number(
+        ["complaint", "review"], T0 + timedelta(days=1)
+    )
+    assert counts == {
+        ("111", "complaint"): 1,
+        ("222", "complaint"): 1,
+        (None, "complaint"): 1,
+        ("111", "review"): 1,
+    }
+    assert await backend_store.count_kinds_by_number([], T0) == {}
