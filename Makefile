@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Dev mode (generated webhook secrets, console logs) unless real secrets are configured.
 CONSENTBOT_DEV ?= $(if $(CONSENTBOT_APP_SECRET),false,true)
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.webhook
+	$(BIN)/python -m tests.bench.intent_eval
+
+# Intent classifier quality on tests/data/replies.jsonl (per language), mistakes, speed.
+eval: $(STAMP)
+	$(BIN)/python -m tests.bench.intent_eval
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

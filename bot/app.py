@@ -12,7 +12,7 @@ import structlog
 from aiohttp import web
 
 from bot.errors import ApiError
-from bot.intent import ButtonMap
+from bot.intent import ButtonMap, Lexicon, load_lexicon
 from bot.ledger import make_projector, projector_id
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -22,6 +22,7 @@ from storage.open import migrates_at_start, open_store
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 BUTTONS = web.AppKey("buttons", ButtonMap)
+LEXICON = web.AppKey("lexicon", Lexicon)
 METRICS = web.AppKey("metrics", Metrics)
 
 log = structlog.get_logger("consentbot")
@@ -105,6 +106,10 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
         except OSError as exc:
             raise ValueError(f"CONSENTBOT_BUTTONS_FILE cannot be read: {exc.strerror}") from exc
     app[BUTTONS] = buttons
+    try:
+        app[LEXICON] = load_lexicon(settings.lexicon_file)
+    except OSError as exc:
+        raise ValueError(f"CONSENTBOT_LEXICON_FILE cannot be read: {exc.strerror}") from exc
     app.cleanup_ctx.append(_store_context(settings, store))
     app.add_routes(webhook_routes.routes)
     app.add_routes(api_routes.routes)

@@ -29,6 +29,9 @@ class Kind(StrEnum):
     MESSAGE = "message"  # inbound message with no consent meaning (still proves reachability)
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
+    COMPLAINT = "complaint"  # an opt-out in anger («кто дал вам мой номер?»): also reviewed
+    REVIEW = "review"  # unclear: a person decides (the review queue)
+    REVIEWED = "reviewed"  # a review resolved without an opt-out or opt-in
     CONSENT = "consent_granted"
     PLATFORM_STOP = "platform_stop"
     PLATFORM_RESUME = "platform_resume"

@@ -53,7 +53,7 @@ def from_record(r: NewEvent) -> Event:
 _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
 # Raised whenever `bot.state.derive` changes what it derives, so stored projections are redone.
-DERIVATION_VERSION = 1
+DERIVATION_VERSION = 2
 
 
 def projector_id(policy: Policy) -> str:

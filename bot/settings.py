@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY, ge=4 * 1024 * 1024)
     buttons_file: Path | None = None
+    lexicon_file: Path | None = None
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     postgres_pool_size: int = Field(default=10, ge=1)
     public_url: str | None = None

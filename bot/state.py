@@ -51,7 +51,7 @@ _BLOCK_REASON = {
 
 # Which kinds set and which lift each block kind.
 _SETTERS = {
-    BlockKind.USER_REQUEST: frozenset({Kind.OPT_OUT}),
+    BlockKind.USER_REQUEST: frozenset({Kind.OPT_OUT, Kind.COMPLAINT}),
     BlockKind.PLATFORM: frozenset({Kind.PLATFORM_STOP}),
 }
 _LIFTERS = {
@@ -63,6 +63,7 @@ _CONSENT_KINDS = frozenset({Kind.OPT_IN, Kind.CONSENT})
 SHAPING_KINDS = frozenset(
     {
         Kind.OPT_OUT,
+        Kind.COMPLAINT,
         Kind.OPT_IN,
         Kind.CONSENT,
         Kind.PLATFORM_STOP,
@@ -144,7 +145,13 @@ class Decision:
 
 def _order(e: Event) -> tuple[datetime, int, str]:
     """Chronological order; at equal times a suppressing event sorts last, so it wins."""
-    suppressing = e.kind in (Kind.OPT_OUT, Kind.PLATFORM_STOP, Kind.UNDELIVERABLE, Kind.ERASED)
+    suppressing = e.kind in (
+        Kind.OPT_OUT,
+        Kind.COMPLAINT,
+        Kind.PLATFORM_STOP,
+        Kind.UNDELIVERABLE,
+        Kind.ERASED,
+    )
     return (e.occurred_at, 1 if suppressing else 0, e.key)
 
 

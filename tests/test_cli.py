@@ -127,6 +127,26 @@ def test_a_bad_buttons_file_stops_the_start_with_a_clear_message(
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(None, "CONSENTBOT_LEXICON_FILE cannot be read", id="missing"),
+        pytest.param("{not json", "lexicon.json", id="malformed"),
+        pytest.param('{"languages": 3}', "lexicon.json", id="wrong-shape"),
+    ],
+)
+def test_a_bad_lexicon_file_stops_the_start_with_a_clear_message(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "lexicon.json"
+    if content is not None:
+        path.write_text(content)
+    done = _cli(tmp_path, "serve", CONSENTBOT_LEXICON_FILE=str(path), CONSENTBOT_PORT="0")
+    assert done.returncode == 2
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -215,9 +215,7 @@ async def test_bad_signature_stores_nothing(
         pytest.param("SHA256=" + _hex(_stop_body()).upper(), id="uppercase-all"),
     ],
 )
-async def test_signature_hex_case_is_ignored(
-    client: Client, store: Store, header: str
-) -> None:
+async def test_signature_hex_case_is_ignored(client: Client, store: Store, header: str) -> None:
     body = _stop_body()
     resp = await client.post(
         "/webhook/whatsapp",
@@ -238,9 +236,7 @@ def _escaped_payload() -> dict[str, object]:
     )
 
 
-async def test_meta_escaped_body_verifies_over_raw_bytes(
-    client: Client, store: Store
-) -> None:
+async def test_meta_escaped_body_verifies_over_raw_bytes(client: Client, store: Store) -> None:
     raw = meta.dumps_meta(_escaped_payload())
     assert b'"mime_type":"image\\/jpeg"' in raw
     assert b"\\u0421\\u0422\\u041e\\u041f \\ud83d\\ude4f" in raw
@@ -257,9 +253,7 @@ async def test_meta_escaped_body_verifies_over_raw_bytes(
     assert await store.quarantined() == []
 
 
-async def test_reserialised_body_fails_the_original_signature(
-    client: Client, store: Store
-) -> None:
+async def test_reserialised_body_fails_the_original_signature(client: Client, store: Store) -> None:
     original = meta.dumps_meta(_escaped_payload())
     reserialised = json.dumps(_escaped_payload(), ensure_ascii=False).encode()
     assert json.loads(reserialised) == json.loads(original)
@@ -294,9 +288,7 @@ def _padded(size: int) -> bytes:
 
 
 @pytest.fixture
-async def min_cap_client(
-    aiohttp_client: AiohttpClient, tmp_path: Path, store: Store
-) -> Client:
+async def min_cap_client(aiohttp_client: AiohttpClient, tmp_path: Path, store: Store) -> Client:
     capped = make_settings(tmp_path, max_body_bytes=4 * MIB)
     assert capped.max_body_bytes == 4 * MIB
     return await aiohttp_client(create_app(capped, store=store))
@@ -325,9 +317,7 @@ async def test_body_over_the_cap_is_413(
     await _assert_nothing_stored(store)
 
 
-async def test_body_of_exactly_the_cap_is_accepted(
-    min_cap_client: Client, store: Store
-) -> None:
+async def test_body_of_exactly_the_cap_is_accepted(min_cap_client: Client, store: Store) -> None:
     raw = _padded(4 * MIB)
     assert len(raw) == 4 * MIB
     resp = await _post_large(min_cap_client, raw)
@@ -514,9 +504,7 @@ def _batch_payload() -> tuple[dict[str, object], list[str]]:
     return meta.batch(*entries), keys
 
 
-async def test_batch_is_recorded_once_even_when_redelivered(
-    client: Client, store: Store
-) -> None:
+async def test_batch_is_recorded_once_even_when_redelivered(client: Client, store: Store) -> None:
     payload, keys = _batch_payload()
     raw = meta.dumps_meta(payload)
     for _ in range(2):
@@ -982,9 +970,7 @@ def test_read_only_database_is_503_even_for_root(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/webhook/whatsapp"), ("GET", "/readyz")])
-async def test_closed_store_is_503(
-    client: Client, store: Store, method: str, path: str
-) -> None:
+async def test_closed_store_is_503(client: Client, store: Store, method: str, path: str) -> None:
     await store.close()
     raw = _stop_body()
     resp = await client.request(

@@ -43,6 +43,7 @@ def document() -> dict[str, Any]:
     from bot.api.consents import ConsentIn
     from bot.api.contacts import OptIn, OptOut
     from bot.api.eligibility import EligibilityIn
+    from bot.api.review import Resolution
 
     schemas: dict[str, Any] = {
         name: model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -51,6 +52,7 @@ def document() -> dict[str, Any]:
             ("OptIn", OptIn),
             ("Consent", ConsentIn),
             ("EligibilityRequest", EligibilityIn),
+            ("Resolution", Resolution),
         )
     }
     schemas["Error"] = {
@@ -142,6 +144,48 @@ def document() -> dict[str, Any]:
                         "200": _resp("one result per recipient, in order"),
                         **_errors(400, 401, 403, 415, 422, 503),
                     },
+                }
+            },
+            "/v1/review": {
+                "get": {
+                    "summary": "Open review items (unclear messages, complaints), newest first",
+                    "security": _BEARER,
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "before", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                    "responses": {
+                        "200": _resp("items and the next page's `before`"),
+                        **_errors(400, 401, 403, 503),
+                    },
+                }
+            },
+            "/v1/review/{item_id}": {
+                "post": {
+                    "summary": "Resolve a review item as an opt-out, an opt-in or nothing",
+                    "security": _BEARER,
+                    "parameters": [
+                        {
+                            "name": "item_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "requestBody": _json_body("Resolution"),
+                    "responses": {
+                        "201": _resp("the resolution event"),
+                        "200": _resp("the same resolution, made before"),
+                        **_errors(400, 401, 403, 404, 409, 415, 422, 503),
+                    },
+                }
+            },
+            "/v1/complaints": {
+                "get": {
+                    "summary": "Complaints per business number over the last `days` (default 7)",
+                    "security": _BEARER,
+                    "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+                    "responses": {"200": _resp("counts per number"), **_errors(400, 401, 403, 503)},
                 }
             },
             "/v1/admin/quarantine": {

@@ -2,11 +2,12 @@
 
 from aiohttp.web import AbstractRouteDef
 
-from bot.api import consents, contacts, eligibility, system
+from bot.api import consents, contacts, eligibility, review, system
 
 routes: list[AbstractRouteDef] = [
     *system.routes,
     *contacts.routes,
     *consents.routes,
     *eligibility.routes,
+    *review.routes,
 ]

@@ -21,6 +21,7 @@ from bot.events import ALL, MARKETING, UTILITY, Event, Kind, Source, utc
 from bot.intent import (
     ButtonMap,
     Intent,
+    Lexicon,
     Verdict,
     classify_button,
     classify_interactive,
@@ -55,7 +56,13 @@ _MANAGEMENT_KINDS = {
 }
 _KNOWN_FIELDS = frozenset({"messages", "user_preferences", *_MANAGEMENT_KINDS})
 _PRICING_CATEGORIES = {"marketing": MARKETING, "marketing_lite": MARKETING, "utility": UTILITY}
-_VERDICT_KINDS = {Intent.OPT_OUT: Kind.OPT_OUT, Intent.OPT_IN: Kind.OPT_IN}
+# A complaint suppresses like an opt-out and waits for review; an unclear message only waits.
+_VERDICT_KINDS = {
+    Intent.OPT_OUT: Kind.OPT_OUT,
+    Intent.OPT_IN: Kind.OPT_IN,
+    Intent.COMPLAINT: Kind.COMPLAINT,
+    Intent.REVIEW: Kind.REVIEW,
+}
 
 
 @dataclass
@@ -73,9 +80,17 @@ class _Where:
     waba_id: str | None
     phone_number_id: str | None
     buttons: ButtonMap
+    lexicon: Lexicon | None
 
 
-def extract(envelope: Envelope, *, received_at: datetime, buttons: ButtonMap) -> Extraction:
+def extract(
+    envelope: Envelope,
+    *,
+    received_at: datetime,
+    buttons: ButtonMap,
+    lexicon: Lexicon | None = None,
+) -> Extraction:
+    """The events of a delivery; `lexicon` is the business's words (default: the shipped)."""
     out = Extraction()
     for i, entry in enumerate(envelope.entry):
         for j, change in enumerate(entry.changes):
@@ -83,7 +98,7 @@ def extract(envelope: Envelope, *, received_at: datetime, buttons: ButtonMap) ->
             if change.value is None and change.field in _KNOWN_FIELDS:
                 out.problems.append(f"{path}: {change.field} change without a value")
             elif change.field in ("messages", "user_preferences"):
-                _messaging(out, path, entry, change.value, received_at, buttons)
+                _messaging(out, path, entry, change.value, received_at, buttons, lexicon)
             elif change.field in _MANAGEMENT_KINDS:
                 _management(out, path, entry, change.field, change.value, received_at)
             else:
@@ -98,12 +113,13 @@ def _messaging(
     value: Value | dict[str, Any] | None,
     received_at: datetime,
     buttons: ButtonMap,
+    lexicon: Lexicon | None,
 ) -> None:
     if not isinstance(value, Value):
         out.problems.append(f"{path}: {_why_not(Value, value)}")
         return
     phone_number_id = value.metadata.phone_number_id if value.metadata else None
-    where = _Where(received_at, entry.id, phone_number_id, buttons)
+    where = _Where(received_at, entry.id, phone_number_id, buttons, lexicon)
     users = {c.wa_id: c for c in value.contacts if c.wa_id}
     _items(out, f"{path}.messages", value.messages, Message, lambda m: _message(m, users, where))
     _items(out, f"{path}.statuses", value.statuses, Status, lambda s: _status(s, where))
@@ -173,7 +189,7 @@ def _message(m: Message, users: Mapping[str, Contact], where: _Where) -> Event:
     evidence: dict[str, Any] = {"wamid": m.id, "type": m.type}
     if m.context and m.context.id:
         evidence["context_id"] = m.context.id
-    kind, source, verdict = _meaning(m, evidence, where.buttons)
+    kind, source, verdict = _meaning(m, evidence, where.buttons, where.lexicon)
     linked = None
     if m.type == "system" and m.system and m.system.type == "user_changed_number":
         kind, source = Kind.NUMBER_CHANGED, Source.WHATSAPP_SYSTEM
@@ -200,29 +216,35 @@ def _message(m: Message, users: Mapping[str, Contact], where: _Where) -> Event:
 
 
 def _meaning(
-    m: Message, evidence: dict[str, Any], buttons: ButtonMap
+    m: Message, evidence: dict[str, Any], buttons: ButtonMap, lexicon: Lexicon | None
 ) -> tuple[Kind, Source, Verdict]:
     """Classify what the customer said; keep their words only when they carry consent."""
     said: dict[str, Any]
     if m.type == "text" and m.text is not None:
         source, verdict, said = (
             Source.WHATSAPP_TEXT,
-            classify_text(m.text.body),
+            classify_text(m.text.body, lexicon),
             {"text": m.text.body},
         )
     elif m.type == "button" and m.button is not None:
         b = m.button
-        source, verdict = Source.WHATSAPP_BUTTON, classify_button(b.payload, b.text, buttons)
+        source, verdict = (
+            Source.WHATSAPP_BUTTON,
+            classify_button(b.payload, b.text, buttons, lexicon),
+        )
         said = {"payload": b.payload, "text": b.text}
     elif m.type == "interactive" and m.interactive is not None:
         reply = m.interactive.button_reply or m.interactive.list_reply
         rid, title = (reply.id, reply.title) if reply else (None, None)
-        source, verdict = Source.WHATSAPP_INTERACTIVE, classify_interactive(rid, title, buttons)
+        source, verdict = (
+            Source.WHATSAPP_INTERACTIVE,
+            classify_interactive(rid, title, buttons, lexicon),
+        )
         said = {"reply_id": rid, "title": title}
     elif (media := m.media()) is not None and media.caption:
         source, verdict, said = (
             Source.WHATSAPP_MEDIA,
-            classify_text(media.caption),
+            classify_text(media.caption, lexicon),
             {"caption": media.caption},
         )
     else:
@@ -235,6 +257,11 @@ def _meaning(
     if kind is not Kind.MESSAGE:
         evidence.update(said)
         evidence["matched"] = verdict.matched
+    if kind is Kind.REVIEW:
+        evidence["suggested"] = verdict.suggested.value if verdict.suggested else None
+        evidence["review_reason"] = verdict.reason
+    elif verdict.intent is Intent.HELP:
+        evidence["intent"] = Intent.HELP.value  # the customer's words stay out of the ledger
     return kind, source, verdict
 
 

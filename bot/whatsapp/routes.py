@@ -16,7 +16,7 @@ import structlog
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import BUTTONS, METRICS, SETTINGS, STORE, error_response
+from bot.app import BUTTONS, LEXICON, METRICS, SETTINGS, STORE, error_response
 from bot.metrics import Metrics
 from bot.whatsapp import signature
 from bot.whatsapp.extract import extract
@@ -83,7 +83,9 @@ async def _deliver(request: web.Request) -> web.Response:
         log.warning("webhook.quarantined", reason=reason, quarantine_id=result.quarantine_id)
         return _done(metrics, started, "quarantined", 200)
 
-    extraction = extract(envelope, received_at=received_at, buttons=app[BUTTONS])
+    extraction = extract(
+        envelope, received_at=received_at, buttons=app[BUTTONS], lexicon=app[LEXICON]
+    )
     quarantine = None
     if extraction.problems:
         quarantine = QuarantineRecord(received_at, "; ".join(extraction.problems), body)

@@ -1,0 +1,132 @@
+"""The lexicon as an object: classify text with it, detect a language, read its phrases.
+
+:class:`Lexicon` compiles lexicon layers (the shipped defaults, and a business's own file
+over them) into lookup tables once; :meth:`Lexicon.classify_text` then folds a message
+(:mod:`bot.intent.text`) and applies the decision rules (:mod:`bot.intent.rules`) to it,
+and once more to its romanised skeleton when a message in Latin letters matched nothing
+(romanised Russian, Ukrainian or Kazakh: "otpishite", "ne pishite mne").
+"""
+
+from __future__ import annotations
+
+import functools
+import pathlib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Final
+
+from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
+from bot.intent.lexicon import LexiconData, parse_lexicon
+from bot.intent.rules import decide
+from bot.intent.text import fold, has_latin, skeleton
+from bot.intent.verdict import NO_INTENT, Verdict
+
+__all__ = [
+    "DEFAULT_LEXICON_RESOURCE",
+    "Lexicon",
+    "classify_text",
+    "default_lexicon",
+    "load_lexicon",
+]
+
+DEFAULT_LEXICON_RESOURCE: Final = "bot/data/lexicon.json"
+
+
+class Lexicon:
+    """A compiled lexicon: the defaults, optionally with a business's own layer over them.
+
+    Build one with :func:`load_lexicon`; it is immutable and safe to share.
+    """
+
+    __slots__ = ("_index", "_layers")
+
+    def __init__(self, *layers: tuple[LexiconData, str]) -> None:
+        if not layers:
+            raise ValueError("a lexicon needs at least one layer")
+        self._layers = layers
+        self._index: Index = build_index(layers)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Language tags in lexicon order (which breaks ties between languages)."""
+        return self._index.languages
+
+    @property
+    def index(self) -> Index:
+        """The compiled tables (for :mod:`bot.intent.buttons` and tests)."""
+        return self._index
+
+    def phrases(self, field: str) -> Mapping[str, frozenset[str]]:
+        """The normalised phrases of one field (``"opt_out.all"``, ``"guard"``...) by language."""
+        return phrases_by_language(self._layers, field)
+
+    def replies(self, language: str) -> Mapping[str, str]:
+        """Reply texts of one language (keys ``opt_out``, ``opt_in``, ``help``)."""
+        return self._index.replies.get(language, {})
+
+    def classify_text(self, text: str) -> Verdict:
+        """Classify a typed message or a media caption (see :mod:`bot.intent.rules`)."""
+        folded = fold(text)
+        if not folded:
+            return NO_INTENT
+        index = self._index
+        voters: list[WordInfo] = []
+        verdict = decide(index.primary, folded.split(" "), folded, voters, index.languages)
+        if verdict is None and has_latin(folded):
+            roman = skeleton(folded)
+            verdict = decide(index.roman, roman.split(" "), roman, voters, index.languages)
+        return verdict or NO_INTENT
+
+    def detect_language(self, text: str) -> str | None:
+        """The lexicon language whose words ``text`` uses most, else the first language
+        written in its script, else ``None``."""
+        folded = fold(text)
+        scores = [0.0] * len(self._index.languages)
+        for word in folded.split(" "):
+            for language, weight in self._index.vocabulary.get(word, ()):
+                scores[language] += weight
+        best = max(scores, default=0.0)
+        if best > 0:
+            return self._index.languages[scores.index(best)]
+        for name, pattern in SCRIPTS:
+            if pattern.search(folded) and name in self._index.scripts:
+                return self._index.languages[self._index.scripts.index(name)]
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def _default_data() -> LexiconData:
+    resource = resources.files("bot") / "data" / "lexicon.json"
+    return parse_lexicon(resource.read_text(encoding="utf-8"), DEFAULT_LEXICON_RESOURCE)
+
+
+@functools.cache
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in ``bot/data/lexicon.json`` (compiled once, on first use)."""
+    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE))
+
+
+def load_lexicon(path: pathlib.Path | None = None) -> Lexicon:
+    """The default lexicon, with a business's own file layered over it when ``path`` is given.
+
+    The file has the shape of ``bot/data/lexicon.json`` (any subset of it). Raises
+    :class:`ValueError` naming the file and the problem when it is not valid UTF-8 JSON of
+    that shape or its phrases contradict each other; :class:`OSError` when it cannot be read.
+    """
+    if path is None:
+        return default_lexicon()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"lexicon {path}: not valid UTF-8 ({error})") from error
+    custom = parse_lexicon(text, str(path))
+    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE), (custom, str(path)))
+
+
+def classify_text(text: str, lexicon: Lexicon | None = None) -> Verdict:
+    """Classify a typed message or a media caption with ``lexicon`` (default: the shipped one)."""
+    return (lexicon or default_lexicon()).classify_text(text)
