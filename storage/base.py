@@ -200,3 +200,22 @@ class Store(Protocol):
     async def tokens(self) -> list[TokenRecord]: ...
 
     async def revoke_token(self, token_id: str, at: datetime) -> bool: ...
+
+
+def split_new(
+    batches: Sequence[Sequence[NewEvent]], stored: set[str]
+) -> tuple[list[NewEvent], list[tuple[bool, ...]]]:
+    """The events to insert (neither `stored` nor seen earlier in the batches), and for each
+    batch which of its events are new. `stored` grows by the new ids."""
+    fresh: list[NewEvent] = []
+    flags: list[tuple[bool, ...]] = []
+    for events in batches:
+        marks = []
+        for e in events:
+            is_new = e.id not in stored
+            marks.append(is_new)
+            if is_new:
+                stored.add(e.id)
+                fresh.append(e)
+        flags.append(tuple(marks))
+    return fresh, flags

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
-from storage.base import AppendResult, NewEvent, Projector, QuarantineRecord
+from storage.base import AppendResult, NewEvent, Projector, QuarantineRecord, split_new
 from storage.codec import EVENT_COLUMNS, event_from_row, event_params
 
 if TYPE_CHECKING:
@@ -81,17 +81,7 @@ async def append_batch(
     keys = sorted({k for job in jobs for e in job.events for k in e.identity_keys})
     await _lock_identities(conn, keys)
     existing, owner = await _stored(conn, list({e.id for job in jobs for e in job.events}), keys)
-    fresh: list[NewEvent] = []
-    created_per_job: list[tuple[bool, ...]] = []
-    for job in jobs:
-        flags = []
-        for e in job.events:
-            is_new = e.id not in existing
-            flags.append(is_new)
-            if is_new:
-                existing.add(e.id)
-                fresh.append(e)
-        created_per_job.append(tuple(flags))
+    fresh, created_per_job = split_new([job.events for job in jobs], existing)
     params = [event_params(e) for e in fresh]  # refuses malformed words before any write
 
     links = await _link_identities(conn, fresh, owner)

@@ -37,6 +37,7 @@ from storage.base import (
     StoreUnavailable,
     Subject,
     TokenRecord,
+    split_new,
 )
 from storage.codec import (
     EVENT_COLUMNS,
@@ -559,17 +560,7 @@ def _append_many(
             r[0]
             for r in conn.execute(f"SELECT id FROM events WHERE id IN ({_marks(len(part))})", part)
         )
-    fresh: list[NewEvent] = []
-    created_per_job: list[tuple[bool, ...]] = []
-    for job in jobs:
-        flags = []
-        for e in job.events:
-            is_new = e.id not in existing
-            flags.append(is_new)
-            if is_new:
-                existing.add(e.id)
-                fresh.append(e)
-        created_per_job.append(tuple(flags))
+    fresh, created_per_job = split_new([job.events for job in jobs], existing)
 
     subject_of, touched, created = _link_identities(conn, fresh)
     conn.executemany(
