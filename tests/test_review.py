@@ -204,3 +204,17 @@ async def test_a_business_lexicon_file_is_used_by_the_webhook(
     )
     await _say(plain, "Ромашка, довольно!", "79990000007", "l7")
     assert "opted_out" not in await _marketing_reasons(plain, headers, "+79990000007")
+
+
+async def test_a_resolution_that_is_not_json_is_415(client: Client, make_token: Any) -> None:
+    headers = await make_token("operator")
+    await _say(client, COMPLAINT, "79990000008", "j8")
+    item = (await _queue(client, headers))["items"][0]
+    resp = await client.post(
+        f"/v1/review/{item['id']}",
+        data="resolution=opt_out",
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status == 415
+    assert (await resp.json())["error"]["code"] == "unsupported_media_type"
+    assert [i["id"] for i in (await _queue(client, headers))["items"]] == [item["id"]]
