@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.phones import match_key
+from bot.phones import match_key, variants
 
 ALL = "all"
 MARKETING = "marketing"
@@ -106,8 +106,9 @@ def utc(ts: float) -> datetime:
 def identity_keys(
     phone: str | None, user_id: str | None, linked_phone: str | None = None
 ) -> tuple[str, ...]:
-    """Keys naming one person: every variant of a number shares one key (`p:`), and a
-    business-scoped user id is a key of its own (`u:`)."""
+    """Keys naming one person: every variant of a number shares one key (`p:`), a
+    business-scoped user id is a key of its own (`u:`), and the SHA-256 of each E.164 form
+    of the number is one too (`h:`), so a list of hashed numbers can be checked."""
     keys = []
     if phone:
         keys.append("p:" + match_key(phone))
@@ -115,7 +116,15 @@ def identity_keys(
         keys.append("u:" + user_id)
     if linked_phone:
         keys.append("p:" + match_key(linked_phone))
+    for number in (phone, linked_phone):
+        if number:
+            keys.extend(hash_key(form) for form in variants(number))
     return tuple(dict.fromkeys(keys))
+
+
+def hash_key(e164: str) -> str:
+    """The identity key of a number given as the hex SHA-256 of its E.164 form."""
+    return "h:" + hashlib.sha256(e164.encode()).hexdigest()
 
 
 # Not frozen: an event is built once per webhook item on the hot path, and a frozen

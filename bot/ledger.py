@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pydantic_core import to_json
+
 from bot.events import Event, Kind, Source
 from bot.state import (
     SHAPING_KINDS,
@@ -22,7 +24,8 @@ from bot.state import (
     SubjectState,
     derive,
 )
-from storage.base import NewEvent, Projector
+from bot.summary import summarize
+from storage.base import NewEvent, Projection, Projector
 
 
 def from_record(r: NewEvent) -> Event:
@@ -53,28 +56,45 @@ def from_record(r: NewEvent) -> Event:
 _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
 # Raised whenever `bot.state.derive` changes what it derives, so stored projections are redone.
-DERIVATION_VERSION = 2
+DERIVATION_VERSION = 3
 
 
 def projector_id(policy: Policy) -> str:
     """Names the projections `make_projector(policy)` makes: the rules' version and the
-    settings `derive` reads (in a stable order: sets are ordered differently per process)."""
+    settings that `derive` and the summaries read (in a stable order: sets are ordered
+    differently per process)."""
     caps = ",".join(f"{c}={v.limit}/{v.window}" for c, v in sorted(policy.caps.items()))
     backoffs = ",".join(f"{code}={pause}" for code, pause in sorted(policy.backoffs.items()))
+    consent = ",".join(sorted(policy.require_consent))
     return (
         f"v{DERIVATION_VERSION};per_number={policy.per_number_scope};caps={caps};"
-        f"unreachable_after={policy.unreachable_after};backoffs={backoffs}"
+        f"unreachable_after={policy.unreachable_after};backoffs={backoffs};"
+        f"require_consent={consent}"
     )
 
 
 def make_projector(policy: Policy) -> Projector:
-    def project(records: Sequence[NewEvent]) -> str:
+    def project(records: Sequence[NewEvent]) -> Projection:
+        phone, user_id = _names(records)
         # Most subjects have only messages and deliveries: skip the conversions for them.
         if not any(r.kind in _SHAPING for r in records):
-            return ""
-        return state_to_json(derive((from_record(r) for r in records), policy))
+            return Projection("", "", phone, user_id)
+        state = derive((from_record(r) for r in records), policy)
+        summary = summarize(state, policy, datetime.now(UTC))
+        return Projection(state_to_json(state), summary, phone, user_id)
 
     return project
+
+
+def _names(records: Sequence[NewEvent]) -> tuple[str | None, str | None]:
+    """The latest number and business-scoped user id the subject's events carry."""
+    phone = user_id = None
+    for r in reversed(records):
+        phone = phone or r.phone
+        user_id = user_id or r.user_id
+        if phone and user_id:
+            break
+    return phone, user_id
 
 
 _EMPTY = SubjectState()
@@ -99,7 +119,7 @@ def state_to_json(state: SubjectState) -> str:
         "sends": {cat: [_t(t) for t in times] for cat, times in state.sends.items()},
         "backoffs": [[b.category, _t(b.until), b.code, b.event_id] for b in state.backoffs],
     }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return to_json(doc).decode()
 
 
 def state_from_json(text: str) -> SubjectState:

@@ -164,32 +164,43 @@ def _scope(e: Event, policy: Policy) -> str | None:
 def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
     """The state of one subject from all of its events (any order, duplicates allowed)."""
     unique = sorted({e.key: e for e in events}.values(), key=_order)
-    if not any(e.kind in SHAPING_KINDS for e in unique):
+    kinds = {e.kind for e in unique}
+    if kinds.isdisjoint(SHAPING_KINDS):
         return SubjectState()
+    # Each part below is skipped when no event could contribute to it: most subjects have
+    # one or two kinds of events, and deriving runs for every subject a batch touches.
     scopes: set[str | None] = {None}
     scopes.update(_scope(e, policy) for e in unique)
     blocks: list[Block] = []
     for scope in sorted(scopes, key=lambda s: s or ""):
-        visible = [e for e in unique if _scope(e, policy) in (None, scope)]
-        blocks.extend(_toggle_blocks(visible, scope))
-        blocks.extend(_unreachable(visible, scope, policy))
-    blocks.extend(
-        Block(BlockKind.ERASED, ALL, e.occurred_at, e.source, e.id)
-        for e in unique
-        if e.kind is Kind.ERASED
-    )
+        visible = (
+            unique
+            if len(scopes) == 1
+            else [e for e in unique if _scope(e, policy) in (None, scope)]
+        )
+        blocks.extend(_toggle_blocks(visible, scope, kinds))
+        if Kind.UNDELIVERABLE in kinds:
+            blocks.extend(_unreachable(visible, scope, policy))
+    if Kind.ERASED in kinds:
+        blocks.extend(
+            Block(BlockKind.ERASED, ALL, e.occurred_at, e.source, e.id)
+            for e in unique
+            if e.kind is Kind.ERASED
+        )
     return SubjectState(
         blocks=tuple(blocks),
-        consents=_consents(unique),
-        sends=_sends(unique, policy),
-        backoffs=_backoffs(unique, policy),
+        consents=_consents(unique) if not kinds.isdisjoint(_CONSENT_KINDS) else {},
+        sends=_sends(unique, policy) if Kind.SENT in kinds else {},
+        backoffs=_backoffs(unique, policy) if Kind.BACKOFF in kinds else (),
     )
 
 
-def _toggle_blocks(ordered: Sequence[Event], scope: str | None) -> list[Block]:
+def _toggle_blocks(ordered: Sequence[Event], scope: str | None, kinds: set[Kind]) -> list[Block]:
     """Blocks set and lifted by events, the newest (then the suppressing) one winning."""
     out: list[Block] = []
     for kind, setters in _SETTERS.items():
+        if kinds.isdisjoint(setters):
+            continue
         lifters = _LIFTERS[kind]
         for category in CATEGORIES:
             last: Event | None = None

@@ -113,13 +113,47 @@ class TokenRecord:
 @dataclass(frozen=True, slots=True)
 class Subject:
     id: int
-    state: str  # the projection, as the projector wrote it
+    state: str  # the projection's state, as the projector wrote it
     identity_keys: tuple[str, ...]
+    summary: str = ""
+    phone: str | None = None
+    user_id: str | None = None
+    feed_seq: int | None = None
 
 
-# Derives a subject's projection (an opaque string) from all of its events, in ledger
-# order: records read back, and the caller's own objects for events of this batch.
-Projector = Callable[[Sequence[NewEvent]], str]
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """What the projector derives from a subject's events.
+
+    `state` is the full state; `summary` what senders need to know, compact and without
+    anything that changes unless the eligibility does ('' for the default). A change of
+    `summary` is a change of eligibility: the store puts the subject at the head of the
+    change feed and writes a `changes` row in the same transaction. `phone` and `user_id`
+    name the subject in the feed.
+    """
+
+    state: str
+    summary: str = ""
+    phone: str | None = None
+    user_id: str | None = None
+
+
+# Derives a subject's projection from all of its events, in ledger order: records read
+# back, and the caller's own objects for events of this batch.
+Projector = Callable[[Sequence[NewEvent]], Projection]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """A subject's eligibility as of one change: `seq` orders changes in commit order, on
+    every instance, and never goes back."""
+
+    seq: int
+    subject_id: int
+    phone: str | None
+    user_id: str | None
+    summary: str
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +203,28 @@ class Store(Protocol):
         """Subjects by identity key for many keys at once (missing keys are absent)."""
         ...
 
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(summary, state) of the subject of each key, for many keys at once; missing keys
+        are absent. The lean read behind bulk eligibility."""
+        ...
+
+    async def feed(self, after: int, limit: int) -> list[FeedEntry]:
+        """Subjects whose eligibility changed after feed position `after`, each once with
+        its latest summary, in feed order (`changed_at` is not read)."""
+        ...
+
+    async def feed_head(self) -> int:
+        """The feed position of the latest change (0 before any)."""
+        ...
+
+    async def changes(self, after: int, limit: int) -> list[FeedEntry]:
+        """Every change after position `after`, in order: the outbox subscriptions read."""
+        ...
+
+    async def hash_secret(self) -> bytes:
+        """The database's secret for keyed hashes of numbers (the same on every instance)."""
+        ...
+
     async def events_of(self, subject_id: int) -> list[EventRecord]: ...
 
     async def event(self, event_id: str) -> EventRecord | None: ...
@@ -201,6 +257,76 @@ class Store(Protocol):
 
     async def revoke_token(self, token_id: str, at: datetime) -> bool: ...
 
+    # -- subscriber webhooks ---------------------------------------------------------------
+    # Each subscription delivers the `changes` after its cursor, one at a time and in order.
+    # An instance delivers a subscription only while it holds the subscription's lease, so
+    # several instances never deliver one subscription at once; a lease ends by itself when
+    # its instance dies.
+
+    async def add_subscription(
+        self, subscription: SubscriptionRecord, *, from_beginning: bool = False
+    ) -> SubscriptionRecord:
+        """Store a new subscription and return it as stored. Its cursor (the given one is
+        ignored) is the latest change, read in the same transaction, or 0 `from_beginning`."""
+        ...
+
+    async def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        """The subscription with this id, deleted or not."""
+        ...
+
+    async def subscriptions(self) -> list[SubscriptionRecord]:
+        """Every subscription not deleted, oldest first."""
+        ...
+
+    async def delete_subscription(self, subscription_id: str, at: datetime) -> bool:
+        """Mark a subscription deleted: nothing more is delivered to it. False when there is
+        no such subscription, or it was deleted before."""
+        ...
+
+    async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
+        """Subscriptions not deleted with a change after their cursor, whose next attempt is
+        due at `now` and whose lease is free then; the longest waiting first."""
+        ...
+
+    async def claim_subscription(
+        self, subscription_id: str, owner: str, now: datetime, until: datetime
+    ) -> SubscriptionRecord | None:
+        """Give `owner` the lease of a subscription not deleted and due at `now`, until
+        `until`, if the lease is free at `now` or `owner`'s already. The subscription as
+        claimed, or None when it could not be."""
+        ...
+
+    async def record_delivery(
+        self,
+        delivery: DeliveryRecord,
+        *,
+        owner: str,
+        lease_until: datetime,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Log one attempt and, in the same transaction, move its subscription on, if
+        `owner` still holds the lease and the cursor is still before the change.
+
+        A delivery that went through moves the cursor to its change, clears the failures
+        and keeps the lease until `lease_until` (only while the subscription is not
+        deleted). A failed one counts as attempt `delivery.attempt`, waits until `retry_at`
+        and lets the lease go. False when the subscription was not moved (the attempt is
+        logged all the same)."""
+        ...
+
+    async def release_subscriptions(
+        self, owner: str, subscription_ids: Sequence[str] | None = None
+    ) -> int:
+        """Let go of `owner`'s leases (of these subscriptions, or of all), so that any
+        instance may deliver them at once; return how many were let go."""
+        ...
+
+    async def deliveries(
+        self, subscription_id: str, *, before: int | None = None, limit: int = 100
+    ) -> list[DeliveryRecord]:
+        """A subscription's delivery log, newest first, with ids below `before`."""
+        ...
+
 
 def split_new(
     batches: Sequence[Sequence[NewEvent]], stored: set[str]
@@ -219,3 +345,44 @@ def split_new(
                 fresh.append(e)
         flags.append(tuple(marks))
     return fresh, flags
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRecord:
+    """A subscriber's webhook: where eligibility changes are POSTed and how far it has got.
+
+    `cursor` is the last change delivered (or passed over at creation); `attempts` counts
+    the failed attempts at the change after it, the next of which waits for
+    `next_attempt_at` (None: nothing is waiting). The secret signs the deliveries, so it
+    is kept as given.
+    """
+
+    id: str
+    url: str
+    secret: str = field(repr=False)
+    created_at: datetime
+    description: str = ""
+    created_by: str | None = None
+    cursor: int = 0
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    deleted_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One attempt to deliver change `change_seq` to a subscription: its HTTP status (None
+    when no answer came), whether it counted as delivered, and what went wrong if not."""
+
+    subscription_id: str
+    change_seq: int
+    attempt: int
+    attempted_at: datetime
+    duration_ms: int
+    ok: bool
+    status: int | None = None
+    error: str | None = None
+    id: int | None = None  # set by the store

@@ -23,16 +23,20 @@ import asyncpg
 
 from storage.base import (
     AppendResult,
+    DeliveryRecord,
     EventRecord,
+    FeedEntry,
     NewEvent,
     Projector,
     QuarantineRecord,
+    StorageError,
     StoreClosed,
     StoreUnavailable,
     Subject,
+    SubscriptionRecord,
     TokenRecord,
 )
-from storage.codec import EVENT_COLUMNS, event_from_row, migrations, us
+from storage.codec import EVENT_COLUMNS, event_from_row, from_us, migrations, us
 from storage.postgres_ledger import AppendJob, Conflict, append_batch, rederive
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ DIALECT = "postgres"
 _MAX_BATCH = 512
 # Keys per `= ANY($1)` read: large lists go in parts so one statement stays small.
 _CHUNK = 10_000
+_LOOKUP_CHUNK = 10_000
 _REFRESH_CHUNK = 500
 # Deadlocks (rare: only when merges make a batch lock subjects a second time) and events
 # stored by another instance in the meantime are solved by running the transaction again.
@@ -121,6 +126,7 @@ class PostgresStore:
         max_size: int = 10,
         command_timeout: float = 10.0,
         connect_timeout: float = 5.0,
+        writers: int = 3,
     ) -> None:
         self._dsn = dsn
         self._projector = projector
@@ -130,7 +136,10 @@ class PostgresStore:
         self._connect_timeout = connect_timeout
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None  # generic in the stubs only
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
+        # Several batches in the database at once: each waits mostly on round trips, and
+        # the advisory locks keep concurrent batches apart as they do across instances.
+        self._writer_count = max(1, min(writers, max_size))
+        self._writers: list[asyncio.Task[None]] = []
         self._opened = False
         self._closed = False  # no new calls; queued appends still finish
         self._pool_closing = False
@@ -168,16 +177,19 @@ class PostgresStore:
             # Wrong password or database name too: the message says which.
             await self.close()
             raise StoreUnavailable(f"cannot open the PostgreSQL database: {exc}") from exc
-        self._writer = asyncio.create_task(self._write_loop(), name="postgres-writer")
+        self._writers = [
+            asyncio.create_task(self._write_loop(), name=f"postgres-writer-{n}")
+            for n in range(self._writer_count)
+        ]
 
     async def close(self) -> None:
         """Finish queued appends and reads in flight, then close the connections."""
         if self._closed:
             return
         self._closed = True
-        if self._writer is not None:
+        for _ in self._writers:
             self._queue.put_nowait(None)
-            await self._writer
+        await asyncio.gather(*self._writers, return_exceptions=True)
         await self._idle.wait()
         if self._pool is not None:
             self._pool_closing = True
@@ -408,13 +420,14 @@ class PostgresStore:
         while True:
             async with conn.transaction():
                 rows = await conn.fetch(
-                    "SELECT id FROM subjects WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE",
+                    "SELECT id, summary FROM subjects WHERE id > $1 ORDER BY id LIMIT $2 "
+                    "FOR UPDATE",
                     last,
                     _REFRESH_CHUNK,
                 )
                 ids = [r[0] for r in rows]
                 if ids:
-                    await rederive(conn, ids, self._projector)
+                    await rederive(conn, ids, self._projector, {r[0]: r[1] for r in rows})
             if not ids:
                 break
             count += len(ids)
@@ -439,7 +452,7 @@ class PostgresStore:
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:
-        if self._closed or self._writer is None:
+        if self._closed or not self._writers:
             raise StoreClosed("the store is closed")
         if not events and quarantine is None:
             return AppendResult(())
@@ -462,15 +475,59 @@ class PostgresStore:
             rows = await self._fetch(
                 "SELECT i.key, s.id, s.state, "
                 '(SELECT array_agg(k.key ORDER BY k.key COLLATE "C") '
-                " FROM identities k WHERE k.subject_id = s.id) "
+                " FROM identities k WHERE k.subject_id = s.id), "
+                "s.summary, s.phone, s.user_id, s.feed_seq "
                 "FROM identities i JOIN subjects s ON s.id = i.subject_id "
                 "WHERE i.key = ANY($1::text[])",
                 keys[i : i + _CHUNK],
             )
             subjects: dict[int, Subject] = {}
-            for key, sid, state, all_keys in rows:
-                out[key] = subjects.setdefault(sid, Subject(sid, state, tuple(all_keys)))
+            for key, sid, state, all_keys, *rest in rows:
+                out[key] = subjects.setdefault(sid, Subject(sid, state, tuple(all_keys), *rest))
         return out
+
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        if self._closed:
+            raise StoreClosed("the store is closed")
+        keys = list(dict.fromkeys(identity_keys))
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(keys), _LOOKUP_CHUNK):
+            rows = await self._fetch(
+                "SELECT i.key, s.summary, s.state FROM identities i "
+                "JOIN subjects s ON s.id = i.subject_id WHERE i.key = ANY($1::text[])",
+                keys[i : i + _LOOKUP_CHUNK],
+            )
+            for key, summary, state in rows:
+                out[key] = (summary, state)
+        return out
+
+    async def feed(self, after: int, limit: int) -> list[FeedEntry]:
+        rows = await self._fetch(
+            "SELECT feed_seq, id, phone, user_id, summary FROM subjects "
+            "WHERE feed_seq > $1 ORDER BY feed_seq LIMIT $2",
+            after,
+            limit,
+        )
+        return [FeedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def feed_head(self) -> int:
+        rows = await self._fetch("SELECT value FROM counters WHERE name = 'feed'")
+        return int(rows[0][0]) if rows else 0
+
+    async def changes(self, after: int, limit: int) -> list[FeedEntry]:
+        rows = await self._fetch(
+            "SELECT seq, subject_id, phone, user_id, summary, changed_at FROM changes "
+            "WHERE seq > $1 ORDER BY seq LIMIT $2",
+            after,
+            limit,
+        )
+        return [FeedEntry(r[0], r[1], r[2], r[3], r[4], from_us(r[5])) for r in rows]
+
+    async def hash_secret(self) -> bytes:
+        rows = await self._fetch("SELECT value FROM meta WHERE key = 'hash_secret'")
+        if not rows:
+            raise StorageError("the database has no hash secret: run `consentbot migrate`")
+        return bytes.fromhex(rows[0][0])
 
     async def events_of(self, subject_id: int) -> list[EventRecord]:
         rows = await self._fetch(
@@ -556,6 +613,177 @@ class PostgresStore:
 
         return await self._with_conn(revoke, idempotent=False)
 
+    # -- subscriber webhooks -----------------------------------------------------------------
+
+    async def add_subscription(
+        self, subscription: SubscriptionRecord, *, from_beginning: bool = False
+    ) -> SubscriptionRecord:
+        sub = subscription
+
+        async def insert(conn: Connection) -> SubscriptionRecord:
+            # Changes get their numbers in commit order (see the migration), so every change
+            # up to the latest one seen here is committed: the cursor skips none by mistake.
+            row = await conn.fetchrow(
+                "INSERT INTO subscriptions "
+                "(id, url, secret, description, created_at, created_by, cursor) "
+                "SELECT $1, $2, $3, $4, $5, $6, "
+                "CASE WHEN $7 THEN 0 ELSE (SELECT coalesce(max(seq), 0) FROM changes) END "
+                f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+                sub.id,
+                sub.url,
+                sub.secret,
+                sub.description,
+                us(sub.created_at),
+                sub.created_by,
+                from_beginning,
+            )
+            return _subscription(row)
+
+        return await self._with_conn(insert, idempotent=False)
+
+    async def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        rows = await self._fetch(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = $1", subscription_id
+        )
+        return _subscription(rows[0]) if rows else None
+
+    async def subscriptions(self) -> list[SubscriptionRecord]:
+        rows = await self._fetch(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
+            "ORDER BY created_at, id"
+        )
+        return [_subscription(r) for r in rows]
+
+    async def delete_subscription(self, subscription_id: str, at: datetime) -> bool:
+        async def delete(conn: Connection) -> bool:
+            found = await conn.fetchval(
+                "UPDATE subscriptions SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL "
+                "RETURNING id",
+                us(at),
+                subscription_id,
+            )
+            return found is not None
+
+        return await self._with_conn(delete, idempotent=False)
+
+    async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
+        rows = await self._fetch(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            "WHERE deleted_at IS NULL AND next_attempt_at <= $1 AND lease_until < $1 "
+            "AND cursor < (SELECT coalesce(max(seq), 0) FROM changes) "
+            "ORDER BY next_attempt_at, id LIMIT $2",
+            us(now),
+            limit,
+        )
+        return [_subscription(r) for r in rows]
+
+    async def claim_subscription(
+        self, subscription_id: str, owner: str, now: datetime, until: datetime
+    ) -> SubscriptionRecord | None:
+        # Two instances claiming at once: the second waits for the first's row lock, then
+        # finds the lease taken (READ COMMITTED checks the condition again on the new row).
+        rows = await self._fetch(
+            "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 "
+            "WHERE id = $3 AND deleted_at IS NULL AND next_attempt_at <= $4 "
+            "AND (lease_until < $4 OR lease_owner = $1) "
+            f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+            owner,
+            us(until),
+            subscription_id,
+            us(now),
+        )
+        return _subscription(rows[0]) if rows else None
+
+    async def record_delivery(
+        self,
+        delivery: DeliveryRecord,
+        *,
+        owner: str,
+        lease_until: datetime,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        d = delivery
+
+        async def record(conn: Connection) -> bool:
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO deliveries (subscription_id, change_seq, attempt, "
+                    "attempted_at, duration_ms, status, ok, error) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    d.subscription_id,
+                    d.change_seq,
+                    d.attempt,
+                    us(d.attempted_at),
+                    d.duration_ms,
+                    d.status,
+                    d.ok,
+                    d.error,
+                )
+                if d.ok:
+                    moved = await conn.fetchval(
+                        "UPDATE subscriptions SET cursor = $1, attempts = 0, "
+                        "next_attempt_at = 0, last_error = NULL, lease_until = $2 "
+                        "WHERE id = $3 AND lease_owner = $4 AND cursor < $1 "
+                        "AND deleted_at IS NULL RETURNING id",
+                        d.change_seq,
+                        us(lease_until),
+                        d.subscription_id,
+                        owner,
+                    )
+                else:
+                    moved = await conn.fetchval(
+                        "UPDATE subscriptions SET attempts = $1, next_attempt_at = $2, "
+                        "last_error = $3, lease_owner = NULL, lease_until = 0 "
+                        "WHERE id = $4 AND lease_owner = $5 AND cursor < $6 RETURNING id",
+                        d.attempt,
+                        us(retry_at) if retry_at is not None else 0,
+                        d.error,
+                        d.subscription_id,
+                        owner,
+                        d.change_seq,
+                    )
+            return moved is not None
+
+        return await self._with_conn(record, idempotent=False)
+
+    async def release_subscriptions(
+        self, owner: str, subscription_ids: Sequence[str] | None = None
+    ) -> int:
+        rows = await self._fetch(
+            "UPDATE subscriptions SET lease_owner = NULL, lease_until = 0 "
+            "WHERE lease_owner = $1 AND ($2::text[] IS NULL OR id = ANY($2::text[])) "
+            "RETURNING id",
+            owner,
+            None if subscription_ids is None else list(subscription_ids),
+        )
+        return len(rows)
+
+    async def deliveries(
+        self, subscription_id: str, *, before: int | None = None, limit: int = 100
+    ) -> list[DeliveryRecord]:
+        rows = await self._fetch(
+            "SELECT id, subscription_id, change_seq, attempt, attempted_at, duration_ms, status, "
+            "ok, error FROM deliveries WHERE subscription_id = $1 AND id < $2 "
+            "ORDER BY id DESC LIMIT $3",
+            subscription_id,
+            before if before is not None else 2**63 - 1,
+            limit,
+        )
+        return [
+            DeliveryRecord(
+                id=r[0],
+                subscription_id=r[1],
+                change_seq=r[2],
+                attempt=r[3],
+                attempted_at=from_us(r[4]),
+                duration_ms=r[5],
+                status=r[6],
+                ok=r[7],
+                error=r[8],
+            )
+            for r in rows
+        ]
+
 
 def _answer(jobs: Sequence[_Job], outcomes: Sequence[tuple[bool, Any]]) -> None:
     for job, (ok, value) in zip(jobs, outcomes, strict=True):
@@ -577,3 +805,30 @@ def _token(r: asyncpg.Record) -> TokenRecord:
 async def _projector_of(conn: Connection) -> str | None:
     value: str | None = await conn.fetchval("SELECT value FROM meta WHERE key = 'projector'")
     return value
+
+
+_SUBSCRIPTION_COLUMNS = (
+    "id, url, secret, description, created_at, created_by, cursor, attempts, next_attempt_at, "
+    "last_error, deleted_at, lease_owner, lease_until"
+)
+
+
+def _subscription(r: asyncpg.Record | None) -> SubscriptionRecord:
+    """A record from a row laid out as _SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
+    if r is None:
+        raise StorageError("the subscription row was not returned")
+    return SubscriptionRecord(
+        id=r[0],
+        url=r[1],
+        secret=r[2],
+        description=r[3],
+        created_at=from_us(r[4]),
+        created_by=r[5],
+        cursor=r[6],
+        attempts=r[7],
+        next_attempt_at=from_us(r[8]) if r[8] else None,
+        last_error=r[9],
+        deleted_at=from_us(r[10]) if r[10] is not None else None,
+        lease_owner=r[11],
+        lease_until=from_us(r[12]) if r[12] else None,
+    )

@@ -4,7 +4,9 @@ Several consentbot processes append to one database at once, so each batch prote
 
 - First, every identity key that the batch's events carry is locked: a transaction-level
   advisory lock on a 64-bit hash of the key, taken in sorted order so that two batches never
-  wait for each other in a circle. Two batches that name the same key run one after the
+  wait for each other in a circle. (A batch with thousands of keys would fill the server's
+  lock table: it takes one lock that excludes every other batch instead, see
+  `_lock_identities`.) Two batches that name the same key run one after the
   other, and the second reads what the first committed.
 - Only then does it look for the events already stored: the same event delivered to two
   instances at once names the same keys, so the second transaction finds the first's.
@@ -27,12 +29,20 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
-from storage.base import AppendResult, NewEvent, Projector, QuarantineRecord, split_new
-from storage.codec import EVENT_COLUMNS, event_from_row, event_params
+from storage.base import (
+    AppendResult,
+    NewEvent,
+    Projection,
+    Projector,
+    QuarantineRecord,
+    split_new,
+)
+from storage.codec import EVENT_COLUMNS, event_from_row, event_params, us
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -106,6 +116,7 @@ class _Links:
     subject_of: dict[str, int] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)
     created: set[int] = field(default_factory=set)
+    summaries: dict[int, str] = field(default_factory=dict)  # of the existing subjects, as read
 
 
 async def _link_identities(
@@ -115,7 +126,8 @@ async def _link_identities(
     keys = sorted({k for e in events for k in e.identity_keys})
     if not keys:
         return _Links()
-    owner = await _locked_owners(conn, keys, {k: known[k] for k in keys if k in known})
+    summaries: dict[int, str] = {}
+    owner = await _locked_owners(conn, keys, {k: known[k] for k in keys if k in known}, summaries)
     plan = _plan(events, owner)
 
     # New subjects get their ids from the sequence only now, once merges within the batch
@@ -153,16 +165,34 @@ async def _link_identities(
             list(changed.values()),
         )
     subject_of = {e.id: final(plan.owner[e.identity_keys[0]]) for e in events if e.identity_keys}
-    return _Links(subject_of, set(subject_of.values()), set(real.values()))
+    return _Links(subject_of, set(subject_of.values()), set(real.values()), summaries)
+
+
+# Every batch holds one lock in common, shared; a batch with more keys than the server's
+# lock table can hold at once takes it alone instead of a lock per key (an import, say).
+_LOCK_CLASS = 0x63626F74  # "cbot", as in storage.postgres
+_ALL_IDENTITIES = 3
+BULK_KEYS = 1_000
 
 
 async def _lock_identities(conn: Connection, keys: Sequence[str]) -> None:
-    """Hold every key's advisory lock until the transaction ends (sorted: no deadlocks)."""
-    if keys:
+    """Hold every key's advisory lock until the transaction ends (sorted: no deadlocks),
+    after the common lock; or, for a batch of more than `BULK_KEYS` keys, the common lock
+    alone, exclusively."""
+    if not keys:
+        return
+    if len(keys) > BULK_KEYS:
         await conn.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k",
-            sorted({lock_id(k) for k in keys}),
+            "SELECT pg_advisory_xact_lock($1::int, $2::int)", _LOCK_CLASS, _ALL_IDENTITIES
         )
+        return
+    await conn.execute(
+        "WITH common AS (SELECT pg_advisory_xact_lock_shared($2::int, $3::int)) "
+        "SELECT pg_advisory_xact_lock(k) FROM common, unnest($1::bigint[]) AS k",
+        sorted({lock_id(k) for k in keys}),
+        _LOCK_CLASS,
+        _ALL_IDENTITIES,
+    )
 
 
 async def _stored(
@@ -190,17 +220,20 @@ async def _owners(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
 
 
 async def _locked_owners(
-    conn: Connection, keys: Sequence[str], owner: dict[str, int]
+    conn: Connection, keys: Sequence[str], owner: dict[str, int], summaries: dict[int, str]
 ) -> dict[str, int]:
-    """The subject of each known key, with every one of those subjects' rows locked."""
+    """The subject of each known key, with every one of those subjects' rows locked (and
+    their summaries read into `summaries`)."""
     for _ in range(_OWNER_ROUNDS):
         wanted = sorted(set(owner.values()))
         if not wanted:
             return owner
         locked = await conn.fetch(
-            "SELECT id FROM subjects WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", wanted
+            "SELECT id, summary FROM subjects WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+            wanted,
         )
         if len(locked) == len(wanted):
+            summaries.update((r[0], r[1]) for r in locked)
             return owner
         # A subject missing now was merged away (its keys moved) while this batch waited.
         owner = await _owners(conn, keys)
@@ -302,14 +335,21 @@ async def _project(
     older = sorted(links.touched - links.created)
     await _read_events(conn, older, grouped)
     touched = sorted(links.touched)
-    await _store_states(conn, touched, [projector(grouped[sid]) for sid in touched])
+    await _store_projections(
+        conn, touched, [projector(grouped[sid]) for sid in touched], links.summaries
+    )
 
 
-async def rederive(conn: Connection, subject_ids: Sequence[int], projector: Projector) -> None:
-    """Re-derive existing subjects (whose rows the caller has locked) from all their events."""
+async def rederive(
+    conn: Connection, subject_ids: Sequence[int], projector: Projector, summaries: dict[int, str]
+) -> None:
+    """Re-derive existing subjects (whose rows the caller has locked, reading `summaries`)
+    from all their events."""
     grouped: dict[int, list[NewEvent]] = defaultdict(list)
     await _read_events(conn, subject_ids, grouped)
-    await _store_states(conn, subject_ids, [projector(grouped[sid]) for sid in subject_ids])
+    await _store_projections(
+        conn, subject_ids, [projector(grouped[sid]) for sid in subject_ids], summaries
+    )
 
 
 async def _read_events(
@@ -327,16 +367,56 @@ async def _read_events(
         into[values[0]].append(event_from_row(values[1:]))
 
 
-async def _store_states(conn: Connection, subject_ids: Sequence[int], states: list[str]) -> None:
-    """Write the states: new subjects' rows are made here, older ones are updated (their
-    rows are locked, so none of them can have been merged away and come back here)."""
+# One statement: when summaries changed, take the next feed positions (the counter row
+# stays locked until commit, so positions follow the commit order on every instance),
+# write the `changes` rows, then the subjects: new rows are made, older ones updated (their
+# rows are locked, so none of them can have been merged away and come back here).
+_STORE_PROJECTIONS = """
+WITH clock AS (
+    UPDATE counters SET value = value + cardinality($6::bigint[])
+    WHERE name = 'feed' AND cardinality($6::bigint[]) > 0
+    RETURNING value
+), changed AS (
+    INSERT INTO changes (seq, subject_id, phone, user_id, summary, changed_at)
+    SELECT clock.value - cardinality($6::bigint[]) + c.n, c.id, u.phone, u.user_id, u.summary,
+           $7::bigint
+    FROM clock, unnest($6::bigint[]) WITH ORDINALITY AS c(id, n)
+    JOIN unnest($1::bigint[], $3::text[], $4::text[], $5::text[]) AS u(id, summary, phone, user_id)
+      ON u.id = c.id
+    RETURNING seq, subject_id
+)
+INSERT INTO subjects (id, state, summary, phone, user_id, feed_seq, updated_at, version)
+SELECT u.id, u.state, u.summary, u.phone, u.user_id, changed.seq, now(), 1
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+     AS u(id, state, summary, phone, user_id)
+LEFT JOIN changed ON changed.subject_id = u.id
+ON CONFLICT (id) DO UPDATE SET state = excluded.state, summary = excluded.summary,
+    phone = excluded.phone, user_id = excluded.user_id,
+    feed_seq = coalesce(excluded.feed_seq, subjects.feed_seq),
+    updated_at = excluded.updated_at, version = subjects.version + 1
+"""
+
+
+async def _store_projections(
+    conn: Connection,
+    subject_ids: Sequence[int],
+    projections: Sequence[Projection],
+    before: dict[int, str],
+) -> None:
     if not subject_ids:
         return
+    changed = [
+        sid
+        for sid, p in zip(subject_ids, projections, strict=True)
+        if p.summary != before.get(sid, "")
+    ]
     await conn.execute(
-        "INSERT INTO subjects (id, state, updated_at, version) "
-        "SELECT u.id, u.state, now(), 1 FROM unnest($1::bigint[], $2::text[]) AS u(id, state) "
-        "ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, "
-        "version = subjects.version + 1",
+        _STORE_PROJECTIONS,
         list(subject_ids),
-        states,
+        [p.state for p in projections],
+        [p.summary for p in projections],
+        [p.phone for p in projections],
+        [p.user_id for p in projections],
+        changed,
+        us(datetime.now(UTC)),
     )

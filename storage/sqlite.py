@@ -29,13 +29,17 @@ import aiosqlite
 
 from storage.base import (
     AppendResult,
+    DeliveryRecord,
     EventRecord,
+    FeedEntry,
     NewEvent,
     Projector,
     QuarantineRecord,
+    StorageError,
     StoreClosed,
     StoreUnavailable,
     Subject,
+    SubscriptionRecord,
     TokenRecord,
     split_new,
 )
@@ -43,6 +47,7 @@ from storage.codec import (
     EVENT_COLUMNS,
     event_from_row,
     event_params,
+    from_us,
     migrations,
     parse_ts,
     ts,
@@ -53,7 +58,11 @@ T = TypeVar("T")
 
 # SQLite allows 32766 host parameters; stay far below for IN lists.
 _CHUNK = 500
+# Keys per bulk lookup: SQLite allows 32766 host parameters.
+_LOOKUP_CHUNK = 2000
 _MAX_BATCH = 512
+# Batches with more events than this run on the writer's thread, not on the loop.
+_BULK_EVENTS = 1000
 _READERS = 4
 
 
@@ -150,7 +159,10 @@ class SQLiteStore:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes touch many pages
         conn.execute("PRAGMA busy_timeout = 0")  # see _begin
+        # Migrations backfill hashed-number identities with it.
+        conn.create_function("consentbot_sha256", 1, _sha256_hex, deterministic=True)
         return conn
 
     async def close(self) -> None:
@@ -262,19 +274,31 @@ class SQLiteStore:
             raise StoreClosed("the store is closed")
         await self._begin(conn)
         try:
-            appends = [j.work for j in jobs if isinstance(j.work, _Append)]
-            appended = iter(_append_many(conn, appends, self._projector))
-            results = [
-                next(appended) if isinstance(j.work, _Append) else j.work(conn)  # type: ignore[operator]
-                for j in jobs
-            ]
-            # COMMIT and its fsync (about half a millisecond here) stay on the loop too: a
-            # thread would need the GIL back afterwards, and waiting for it takes longer.
-            await self._off_loop(conn.execute, "COMMIT")  # the fsync, off the loop
+            size = sum(len(j.work.events) for j in jobs if isinstance(j.work, _Append))
+            if size > _BULK_EVENTS:
+                # A bulk batch (an import) on the writer's thread: SQLite lets go of the GIL
+                # while it works, so the caller can read and parse the next batch meanwhile.
+                return await self._off_loop(self._run_and_commit, conn, jobs)
+            results = self._run_jobs(conn, jobs)
+            # The commit's fsync (about half a millisecond here) off the loop.
+            await self._off_loop(conn.execute, "COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
+        return results
+
+    def _run_jobs(self, conn: sqlite3.Connection, jobs: Sequence[_Job]) -> list[Any]:
+        appends = [j.work for j in jobs if isinstance(j.work, _Append)]
+        appended = iter(_append_many(conn, appends, self._projector))
+        return [
+            next(appended) if isinstance(j.work, _Append) else j.work(conn)  # type: ignore[operator]
+            for j in jobs
+        ]
+
+    def _run_and_commit(self, conn: sqlite3.Connection, jobs: Sequence[_Job]) -> list[Any]:
+        results = self._run_jobs(conn, jobs)
+        conn.execute("COMMIT")
         return results
 
     async def _begin(self, conn: sqlite3.Connection) -> None:
@@ -422,12 +446,12 @@ class SQLiteStore:
         out: dict[str, Subject] = {}
         for part in _chunks(keys):
             rows = await self._read(
-                "SELECT i.key, s.id, s.state FROM identities i "
-                "JOIN subjects s ON s.id = i.subject_id "
+                "SELECT i.key, s.id, s.state, s.summary, s.phone, s.user_id, s.feed_seq "
+                "FROM identities i JOIN subjects s ON s.id = i.subject_id "
                 f"WHERE i.key IN ({_marks(len(part))})",
                 part,
             )
-            states = {sid: state for _, sid, state in rows}
+            states = {r[1]: r[2:] for r in rows}
             # Every key of the subjects found, in one read per chunk (not one per subject).
             keys_of: dict[int, list[str]] = defaultdict(list)
             for sids in _chunks(sorted(states)):
@@ -438,11 +462,51 @@ class SQLiteStore:
                 ):
                     keys_of[sid].append(key)
             subjects = {
-                sid: Subject(sid, state, tuple(keys_of[sid])) for sid, state in states.items()
+                sid: Subject(sid, state, tuple(keys_of[sid]), summary, phone, user_id, feed_seq)
+                for sid, (state, summary, phone, user_id, feed_seq) in states.items()
             }
-            for key, sid, _ in rows:
+            for key, sid, *_ in rows:
                 out[key] = subjects[sid]
         return out
+
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        keys = list(dict.fromkeys(identity_keys))
+        out: dict[str, tuple[str, str]] = {}
+        for part in _chunks(keys, _LOOKUP_CHUNK):
+            for key, summary, state in await self._read(
+                "SELECT i.key, s.summary, s.state FROM identities i "
+                "JOIN subjects s ON s.id = i.subject_id "
+                f"WHERE i.key IN ({_marks(len(part))})",
+                part,
+            ):
+                out[key] = (summary, state)
+        return out
+
+    async def feed(self, after: int, limit: int) -> list[FeedEntry]:
+        rows = await self._read(
+            "SELECT feed_seq, id, phone, user_id, summary FROM subjects "
+            "WHERE feed_seq > ? ORDER BY feed_seq LIMIT ?",
+            (after, limit),
+        )
+        return [FeedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def feed_head(self) -> int:
+        rows = await self._read("SELECT value FROM counters WHERE name = 'feed'")
+        return int(rows[0][0]) if rows else 0
+
+    async def changes(self, after: int, limit: int) -> list[FeedEntry]:
+        rows = await self._read(
+            "SELECT seq, subject_id, phone, user_id, summary, changed_at FROM changes "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
+        )
+        return [FeedEntry(r[0], r[1], r[2], r[3], r[4], from_us(r[5])) for r in rows]
+
+    async def hash_secret(self) -> bytes:
+        rows = await self._read("SELECT value FROM meta WHERE key = 'hash_secret'")
+        if not rows:
+            raise StorageError("the database has no hash secret: run `consentbot migrate`")
+        return bytes.fromhex(rows[0][0])
 
     async def events_of(self, subject_id: int) -> list[EventRecord]:
         rows = await self._read(
@@ -530,12 +594,192 @@ class SQLiteStore:
         revoked: bool = await self._submit(revoke)
         return revoked
 
+    # -- subscriber webhooks -----------------------------------------------------------------
+
+    async def add_subscription(
+        self, subscription: SubscriptionRecord, *, from_beginning: bool = False
+    ) -> SubscriptionRecord:
+        sub = subscription
+
+        def insert(conn: sqlite3.Connection) -> SubscriptionRecord:
+            # In the writer's transaction: no change can commit between this read and the
+            # insert, so the subscription starts exactly after the latest one.
+            (head,) = conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+            row = conn.execute(
+                "INSERT INTO subscriptions "
+                "(id, url, secret, description, created_at, created_by, cursor) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_SUBSCRIPTION_COLUMNS}",
+                (
+                    sub.id,
+                    sub.url,
+                    sub.secret,
+                    sub.description,
+                    us(sub.created_at),
+                    sub.created_by,
+                    0 if from_beginning else head,
+                ),
+            ).fetchone()
+            return _subscription(row)
+
+        added: SubscriptionRecord = await self._submit(insert)
+        return added
+
+    async def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
+        rows = await self._read(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
+        )
+        return _subscription(rows[0]) if rows else None
+
+    async def subscriptions(self) -> list[SubscriptionRecord]:
+        rows = await self._read(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
+            "ORDER BY created_at, id"
+        )
+        return [_subscription(r) for r in rows]
+
+    async def delete_subscription(self, subscription_id: str, at: datetime) -> bool:
+        def delete(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute(
+                "UPDATE subscriptions SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
+                (us(at), subscription_id),
+            )
+            return cur.rowcount > 0
+
+        deleted: bool = await self._submit(delete)
+        return deleted
+
+    async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
+        at = us(now)
+        rows = await self._read(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            "WHERE deleted_at IS NULL AND next_attempt_at <= ? AND lease_until < ? "
+            "AND cursor < (SELECT coalesce(max(seq), 0) FROM changes) "
+            "ORDER BY next_attempt_at, id LIMIT ?",
+            (at, at, limit),
+        )
+        return [_subscription(r) for r in rows]
+
+    async def claim_subscription(
+        self, subscription_id: str, owner: str, now: datetime, until: datetime
+    ) -> SubscriptionRecord | None:
+        def claim(conn: sqlite3.Connection) -> SubscriptionRecord | None:
+            at = us(now)
+            row = conn.execute(
+                "UPDATE subscriptions SET lease_owner = ?, lease_until = ? "
+                "WHERE id = ? AND deleted_at IS NULL AND next_attempt_at <= ? "
+                "AND (lease_until < ? OR lease_owner = ?) "
+                f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+                (owner, us(until), subscription_id, at, at, owner),
+            ).fetchone()
+            return _subscription(row) if row is not None else None
+
+        claimed: SubscriptionRecord | None = await self._submit(claim)
+        return claimed
+
+    async def record_delivery(
+        self,
+        delivery: DeliveryRecord,
+        *,
+        owner: str,
+        lease_until: datetime,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        d = delivery
+
+        def record(conn: sqlite3.Connection) -> bool:
+            conn.execute(
+                "INSERT INTO deliveries (subscription_id, change_seq, attempt, attempted_at, "
+                "duration_ms, status, ok, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    d.subscription_id,
+                    d.change_seq,
+                    d.attempt,
+                    us(d.attempted_at),
+                    d.duration_ms,
+                    d.status,
+                    int(d.ok),
+                    d.error,
+                ),
+            )
+            if d.ok:
+                cur = conn.execute(
+                    "UPDATE subscriptions SET cursor = ?, attempts = 0, next_attempt_at = 0, "
+                    "last_error = NULL, lease_until = ? "
+                    "WHERE id = ? AND lease_owner = ? AND cursor < ? AND deleted_at IS NULL",
+                    (d.change_seq, us(lease_until), d.subscription_id, owner, d.change_seq),
+                )
+            else:
+                cur = conn.execute(
+                    "UPDATE subscriptions SET attempts = ?, next_attempt_at = ?, "
+                    "last_error = ?, lease_owner = NULL, lease_until = 0 "
+                    "WHERE id = ? AND lease_owner = ? AND cursor < ?",
+                    (
+                        d.attempt,
+                        us(retry_at) if retry_at is not None else 0,
+                        d.error,
+                        d.subscription_id,
+                        owner,
+                        d.change_seq,
+                    ),
+                )
+            return cur.rowcount > 0
+
+        moved: bool = await self._submit(record)
+        return moved
+
+    async def release_subscriptions(
+        self, owner: str, subscription_ids: Sequence[str] | None = None
+    ) -> int:
+        ids = None if subscription_ids is None else list(dict.fromkeys(subscription_ids))
+
+        def release(conn: sqlite3.Connection) -> int:
+            sql = (
+                "UPDATE subscriptions SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = ?"
+            )
+            if ids is None:
+                return conn.execute(sql, (owner,)).rowcount
+            return sum(
+                conn.execute(sql + f" AND id IN ({_marks(len(part))})", (owner, *part)).rowcount
+                for part in _chunks(ids)
+            )
+
+        released: int = await self._submit(release)
+        return released
+
+    async def deliveries(
+        self, subscription_id: str, *, before: int | None = None, limit: int = 100
+    ) -> list[DeliveryRecord]:
+        rows = await self._read(
+            "SELECT id, subscription_id, change_seq, attempt, attempted_at, duration_ms, status, "
+            "ok, error FROM deliveries WHERE subscription_id = ? AND id < ? "
+            "ORDER BY id DESC LIMIT ?",
+            (subscription_id, before if before is not None else 2**63 - 1, limit),
+        )
+        return [
+            DeliveryRecord(
+                id=r[0],
+                subscription_id=r[1],
+                change_seq=r[2],
+                attempt=r[3],
+                attempted_at=from_us(r[4]),
+                duration_ms=r[5],
+                status=r[6],
+                ok=bool(r[7]),
+                error=r[8],
+            )
+            for r in rows
+        ]
+
 
 _TOKEN_SELECT = "SELECT id, name, role, token_hash, created_at, revoked_at FROM tokens"  # noqa: S105 - column names, not a secret
 
 
 def _token(r: tuple[Any, ...]) -> TokenRecord:
     return TokenRecord(r[0], r[1], r[2], r[3], parse_ts(r[4]), parse_ts(r[5]) if r[5] else None)
+
+
+def _sha256_hex(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
 
 
 def _translate(exc: BaseException) -> BaseException:
@@ -663,7 +907,8 @@ def _project(
     subject_of: dict[str, int],
     projector: Projector,
 ) -> None:
-    """Re-derive every touched subject from all of its events.
+    """Re-derive every touched subject from all of its events; put those whose summary
+    changed at the head of the change feed, with a row in `changes` each.
 
     A subject created in this batch has no events but the fresh ones, so they are not
     read back; older subjects are read whole.
@@ -674,19 +919,79 @@ def _project(
         if sid in created:
             grouped[sid].append(e)
     older = sorted(touched - created)
+    before: dict[int, str] = {}
     for part in _chunks(older):
+        before.update(
+            conn.execute(
+                f"SELECT id, summary FROM subjects WHERE id IN ({_marks(len(part))})", part
+            ).fetchall()
+        )
         for row in conn.execute(
             f"SELECT subject_id, seq, {EVENT_COLUMNS} FROM events "
             f"WHERE subject_id IN ({_marks(len(part))}) ORDER BY seq",
             part,
         ):
             grouped[row[0]].append(event_from_row(row[1:]))
+    projections = {sid: projector(grouped[sid]) for sid in sorted(touched)}
+    changed = [sid for sid, p in projections.items() if p.summary != before.get(sid, "")]
+    feed_seq: dict[int, int] = {}
+    now_us = us(datetime.now(UTC))
+    if changed:
+        (head,) = conn.execute(
+            "UPDATE counters SET value = value + ? WHERE name = 'feed' RETURNING value",
+            (len(changed),),
+        ).fetchone()
+        feed_seq = {sid: head - len(changed) + i for i, sid in enumerate(changed, 1)}
+        conn.executemany(
+            "INSERT INTO changes (seq, subject_id, phone, user_id, summary, changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (feed_seq[sid], sid, p.phone, p.user_id, p.summary, now_us)
+                for sid in changed
+                for p in (projections[sid],)
+            ],
+        )
     now = ts(datetime.now(UTC))
     conn.executemany(
-        "INSERT INTO subjects (id, state, updated_at, version) VALUES (?, ?, ?, 1)",
-        [(sid, projector(grouped[sid]), now) for sid in sorted(created)],
+        "INSERT INTO subjects (id, state, summary, phone, user_id, feed_seq, updated_at, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+        [
+            (sid, p.state, p.summary, p.phone, p.user_id, feed_seq.get(sid), now)
+            for sid in sorted(created)
+            for p in (projections[sid],)
+        ],
     )
     conn.executemany(
-        "UPDATE subjects SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-        [(projector(grouped[sid]), now, sid) for sid in older],
+        "UPDATE subjects SET state = ?, summary = ?, phone = ?, user_id = ?, "
+        "feed_seq = coalesce(?, feed_seq), updated_at = ?, version = version + 1 WHERE id = ?",
+        [
+            (p.state, p.summary, p.phone, p.user_id, feed_seq.get(sid), now, sid)
+            for sid in older
+            for p in (projections[sid],)
+        ],
+    )
+
+
+_SUBSCRIPTION_COLUMNS = (
+    "id, url, secret, description, created_at, created_by, cursor, attempts, next_attempt_at, "
+    "last_error, deleted_at, lease_owner, lease_until"
+)
+
+
+def _subscription(r: tuple[Any, ...]) -> SubscriptionRecord:
+    """A record from a row laid out as _SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
+    return SubscriptionRecord(
+        id=r[0],
+        url=r[1],
+        secret=r[2],
+        description=r[3],
+        created_at=from_us(r[4]),
+        created_by=r[5],
+        cursor=r[6],
+        attempts=r[7],
+        next_attempt_at=from_us(r[8]) if r[8] else None,
+        last_error=r[9],
+        deleted_at=from_us(r[10]) if r[10] is not None else None,
+        lease_owner=r[11],
+        lease_until=from_us(r[12]) if r[12] else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from bot.app import STORE, create_app
 from bot.auth import Role, new_token
 from bot.ledger import projector_id
 from bot.settings import Settings
-from bot.state import Policy
+from bot.state import Cap, Policy
 from tests import meta
 from tests.conftest import AiohttpClient, make_settings, post_signed
 
@@ -18,8 +19,11 @@ def test_projector_id_is_stable_and_names_the_rules() -> None:
     assert projector_id(Policy()) == projector_id(Policy())
     assert projector_id(Policy()) != projector_id(Policy(per_number_scope=True))
     assert projector_id(Policy()) != projector_id(Policy(unreachable_after=5))
-    # Consent is checked when a send is decided, not stored in the projection.
-    assert projector_id(Policy()) == projector_id(Policy(require_consent=frozenset()))
+    # The stored summaries say whether marketing needs a consent.
+    assert projector_id(Policy()) != projector_id(Policy(require_consent=frozenset()))
+    assert projector_id(Policy()) != projector_id(
+        Policy(caps={"marketing": Cap(2, timedelta(days=7))})
+    )
 
 
 async def _eligible_from(client: Any, token: str, phone_number_id: str) -> bool:

@@ -27,6 +27,7 @@ from bot.state import BlockKind, Policy
 from storage.base import (
     AppendResult,
     EventRecord,
+    Projection,
     Projector,
     QuarantineRecord,
     Store,
@@ -46,6 +47,7 @@ PG_COMMAND_TIMEOUT_S = 10.0
 ROOT = Path(__file__).resolve().parents[1]
 
 T0 = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 # -- backends ----------------------------------------------------------------------------------
@@ -97,6 +99,17 @@ def key_kind(records: Sequence[EventRecord]) -> str:
     return json.dumps(sorted([r.key, r.kind] for r in records))
 
 
+def spy_summary(records: Sequence[EventRecord]) -> str:
+    """The spy's eligibility: the kind of the latest opt-out or opt-in ('' for none)."""
+    return next((r.kind for r in reversed(records) if r.kind in ("opt_out", "opt_in")), "")
+
+
+def names(records: Sequence[EventRecord]) -> tuple[str | None, str | None]:
+    phone = next((r.phone for r in reversed(records) if r.phone), None)
+    user_id = next((r.user_id for r in reversed(records) if r.user_id), None)
+    return phone, user_id
+
+
 class Poisoned(Exception):
     """Raised by the spy projector when it sees a poisoned event key."""
 
@@ -109,14 +122,14 @@ class Spy:
         self.seen: list[list[EventRecord]] = []
         self.poison: set[str] = set()
 
-    def __call__(self, records: Sequence[EventRecord]) -> str:
+    def __call__(self, records: Sequence[EventRecord]) -> Projection:
         keys = [r.key for r in records]
         self.calls.append(keys)
         self.seen.append(list(records))
         bad = self.poison.intersection(keys)
         if bad:
             raise Poisoned(f"poisoned: {sorted(bad)}")
-        return key_kind(records)
+        return Projection(key_kind(records), spy_summary(records), *names(records))
 
     def saw(self, key: str) -> bool:
         return any(key in call for call in self.calls)
@@ -755,7 +768,9 @@ async def test_a_new_subjects_state_matches_a_rederivation_from_its_stored_event
     await backend_store.append([opt_out])
     subject = await backend_store.subject(["p:+1"])
     assert subject is not None
-    assert subject.state == make_projector(Policy())(await backend_store.events_of(subject.id))
+    assert (
+        subject.state == make_projector(Policy())(await backend_store.events_of(subject.id)).state
+    )
 
 
 async def test_a_duplicate_append_does_not_change_the_state(backend_store: Store) -> None:
@@ -785,7 +800,7 @@ async def test_the_policy_projection_follows_identity_merges(backend_store: Stor
         (BlockKind.USER_REQUEST, "marketing")
     ]
     assert phone_state.consents == {}
-    assert await state_of(backend_store, "u:X") == project([consent])
+    assert await state_of(backend_store, "u:X") == project([consent]).state
 
     link = record(
         "hello",
@@ -798,7 +813,7 @@ async def test_the_policy_projection_follows_identity_merges(backend_store: Stor
     subject = await backend_store.subject(["p:+1"])
     assert subject is not None
     events = await backend_store.events_of(subject.id)
-    assert subject.state == project(events)
+    assert subject.state == project(events).state
     merged = state_from_json(subject.state)
     assert merged.blocks == ()
     assert merged.consents["marketing"].evidence == consent.evidence
@@ -1196,3 +1211,103 @@ async def test_count_kinds_by_number_counts_since_a_time(backend_store: Store) -
         ("111", "review"): 1,
     }
     assert await backend_store.count_kinds_by_number([], T0) == {}
+
+
+# -- the change feed and the outbox ------------------------------------------------------------
+
+
+async def test_a_change_of_summary_puts_the_subject_at_the_head_of_the_feed(
+    backend_store: Store,
+) -> None:
+    assert await backend_store.feed_head() == 0
+    await backend_store.append([record("out", ids=("p:+1",), phone="+1")])
+    await backend_store.append([record("hello", ids=("p:+1",), kind="message")])  # no change
+    await backend_store.append([record("only-msgs", ids=("p:+2",), kind="message")])  # default
+    assert await backend_store.feed_head() == 1
+    [entry] = await backend_store.feed(0, 100)
+    assert (entry.seq, entry.phone, entry.summary) == (1, "+1", "opt_out")
+    await backend_store.append([record("in", ids=("p:+1",), kind="opt_in", at=T0 + HOUR)])
+    assert await backend_store.feed_head() == 2
+    [again] = await backend_store.feed(0, 100)  # each subject once, as it is now
+    assert (again.seq, again.subject_id, again.summary) == (2, entry.subject_id, "opt_in")
+    assert await backend_store.feed(2, 100) == []
+    assert [c.summary for c in await backend_store.changes(0, 100)] == ["opt_out", "opt_in"]
+    assert [c.seq for c in await backend_store.changes(1, 100)] == [2]
+    [first] = await backend_store.changes(0, 1)
+    assert first.changed_at is not None
+    assert first.subject_id == entry.subject_id
+
+
+async def test_the_feed_pages_in_order_and_a_subject_that_changes_moves_to_the_end(
+    backend_store: Store,
+) -> None:
+    await backend_store.append([record(f"out{n}", ids=(f"p:+{n}",)) for n in range(1, 6)])
+    await backend_store.append([record("in3", ids=("p:+3",), kind="opt_in", at=T0 + HOUR)])
+    first, rest = await backend_store.feed(0, 2), await backend_store.feed(2, 100)
+    seqs_seen = [e.seq for e in first + rest]
+    assert seqs_seen == sorted(seqs_seen)
+    assert len(set(seqs_seen)) == 5
+    assert (first + rest)[-1].summary == "opt_in"
+    assert len(await backend_store.changes(0, 100)) == 6
+
+
+async def test_summaries_give_summary_and_state_of_each_known_key(backend_store: Store) -> None:
+    await backend_store.append([record("out", ids=("p:+1", "u:X"))])
+    found = await backend_store.summaries(["p:+1", "u:X", "p:+404"])
+    assert set(found) == {"p:+1", "u:X"}
+    assert found["p:+1"] == found["u:X"]
+    summary, state = found["p:+1"]
+    assert summary == "opt_out"
+    assert state == key_kind([record("out", ids=("p:+1", "u:X"))])
+    many = [f"p:+{n}" for n in range(12_000)]
+    assert set(await backend_store.summaries(many)) == {"p:+1"}
+
+
+async def test_the_hash_secret_is_random_per_database(
+    backend: str,
+    tmp_path: Path,
+    backend_store: Store,
+    other_store: Callable[[Path], Awaitable[Store]],
+) -> None:
+    secret = await backend_store.hash_secret()
+    assert len(secret) == 32
+    elsewhere = await other_store(tmp_path / "elsewhere")
+    await elsewhere.migrate()
+    assert await elsewhere.hash_secret() != secret
+
+
+async def test_postgres_only_feed_positions_follow_commit_order_across_instances(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    await asyncio.gather(
+        *((a, b)[n % 2].append([record(f"out{n}", ids=(f"p:+{n}",))]) for n in range(80))
+    )
+    changes = await b.changes(0, 1000)
+    assert [c.seq for c in changes] == list(range(1, 81))
+    assert await a.feed_head() == 80
+    assert len({c.subject_id for c in changes}) == 80
+
+
+async def test_postgres_only_a_batch_too_big_for_a_lock_per_key_still_excludes_the_others(
+    backend: str, tmp_path: Path, other_store: Callable[[Path], Awaitable[Store]]
+) -> None:
+    _postgres_only(backend, "two instances share one database only on PostgreSQL")
+    a, b = await _two_instances(backend, tmp_path / "db", other_store)
+    big = [
+        record(f"bulk{n}", ids=(f"p:+{n}", f"h:{n}"), at=T0 + timedelta(seconds=n))
+        for n in range(1_500)
+    ]
+    singles = [
+        [record(f"one{n}", ids=(f"p:+{n}", f"u:U{n}"), kind="opt_in", at=T0 + HOUR)]
+        for n in range(0, 1_500, 25)
+    ]
+    results = await asyncio.gather(a.append(big), *(b.append(s) for s in singles))
+    assert all(all(r.created) for r in results)
+    assert await a.count_events() == 1_500 + len(singles)
+    keys = [f"p:+{n}" for n in range(1_500)]
+    assert await _assert_states_are_derived_from_all_their_events(b, keys) == 1_500
+    linked = range(0, 1_500, 25)
+    found = await b.subjects([f"u:U{n}" for n in linked] + [f"p:+{n}" for n in linked])
+    assert [found[f"u:U{n}"].id for n in linked] == [found[f"p:+{n}"].id for n in linked]
