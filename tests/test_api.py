@@ -975,12 +975,12 @@ async def test_eligibility_accepts_ten_thousand_recipients(client: Client, store
     assert results[-1] == {"recipient": PHONE, "phone": PHONE, "eligible": True, "reasons": []}
 
 
-async def test_eligibility_as_csv_is_415(client: Client, store: Store) -> None:
+async def test_eligibility_as_plain_text_is_415(client: Client, store: Store) -> None:
     headers, _ = await token(store, "sender")
     resp = await client.post(
         "/v1/eligibility",
-        data=b"recipient\n+79991234567\n",
-        headers={**headers, "Content-Type": "text/csv"},
+        data=b"+79991234567\n",
+        headers={**headers, "Content-Type": "text/plain"},
     )
     assert resp.status == 415
     assert error_of(await resp.json()) == ("unsupported_media_type", 415)
@@ -990,7 +990,7 @@ async def test_without_require_consent_marketing_needs_no_consent(
     aiohttp_client: AiohttpClient, tmp_path: Path, database_url: str, store: Store
 ) -> None:
     settings = make_settings(tmp_path, database_url=database_url, require_consent=False)
-    app = create_app(settings, store=store)
+    app = create_app(settings)  # its own store: summaries are made with the settings' rules
     client = await aiohttp_client(app)
     headers, _ = await token(app[STORE], "sender")
     await deliver(client, typed("STOP", seed="stop"))

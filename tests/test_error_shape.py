@@ -167,8 +167,8 @@ async def api_body_over_the_cap(client: Client, store: Store) -> ClientResponse:
 # 415
 
 
-async def csv_eligibility(client: Client, store: Store) -> ClientResponse:
-    headers = {**await auth(store, "sender"), "Content-Type": "text/csv"}
+async def text_eligibility(client: Client, store: Store) -> ClientResponse:
+    headers = {**await auth(store, "sender"), "Content-Type": "text/plain"}
     return await client.post("/v1/eligibility", data=b"+79991234567\n", headers=headers)
 
 
@@ -268,7 +268,7 @@ CASES = [
     pytest.param(idempotency_conflict, 409, "idempotency_conflict", id="409-idempotency"),
     pytest.param(webhook_over_the_cap, 413, "payload_too_large", id="413-webhook"),
     pytest.param(api_body_over_the_cap, 413, "payload_too_large", id="413-api"),
-    pytest.param(csv_eligibility, 415, "unsupported_media_type", id="415-csv"),
+    pytest.param(text_eligibility, 415, "unsupported_media_type", id="415-text"),
     pytest.param(schema_violation, 422, "validation_error", id="422-schema"),
     pytest.param(invalid_number, 422, "invalid_number", id="422-number"),
     pytest.param(time_without_zone, 422, "validation_error", id="422-time-zone"),
