@@ -1,4 +1,4 @@
-"""`consentbot` (also `python -m bot`): serve, migrate, tokens, quarantine."""
+"""`consentbot` (also `python -m bot`): serve, migrate, tokens, quarantine, import."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
+from bot import import_cli
 from bot import log as logsetup
 from bot.app import create_app, opened_store
 from bot.auth import Role, new_token
@@ -69,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--limit", type=int, default=20)
     quarantine.add_argument("--show-body", action="store_true", help="print each body too")
     quarantine.set_defaults(handler=_quarantine)
+
+    import_cli.add_parser(sub)
     return parser
 
 

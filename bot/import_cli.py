@@ -1,0 +1,402 @@
+"""`consentbot import suppressions|consents FILE.csv`: the file, the batches, the store.
+
+The file is read one row at a time (a million rows need no more memory than one batch);
+good rows become events (`bot.imports`) appended in batches of a few thousand, one
+`Store.append` call each, while bad rows go to the rejects file as they are met. At most
+one batch is being stored while the next is read, so the database's work and the reading
+overlap where the backend lets them (PostgreSQL's round trips, SQLite's fsync).
+
+Exit status: 0 when every row was imported or already stored, 1 when some rows were
+rejected (or the database failed part-way: running the same import again is safe), 2 for
+usage errors (no such file, an unusable header), before anything is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Final, Protocol, TextIO
+
+from bot.app import opened_store
+from bot.events import Event
+from bot.imports import (
+    COLUMNS,
+    Context,
+    Header,
+    HeaderError,
+    ImportKind,
+    RowError,
+    RowParser,
+    read_header,
+    row_parser,
+)
+from bot.settings import Settings
+from storage.base import AppendResult, StorageError, Store
+
+# Bigger transactions write each index page they touch fewer times: on a million-row
+# SQLite file 20,000 rows per batch take a quarter less time than 5,000.
+BATCH_SIZE: Final = 20_000
+MAX_BATCH_SIZE: Final = 50_000
+# Let the batch being stored make progress (its database round trips, its commit) this often
+# while the next one is read: a pause costs microseconds, a stalled batch milliseconds.
+YIELD_EVERY: Final = 256
+PROGRESS_EVERY: Final = 1024  # rows between looks at the clock
+BAR_REFRESH_S: Final = 0.2
+LINE_EVERY_ROWS: Final = 100_000  # progress lines when stderr is not a terminal
+BAR_WIDTH: Final = 30
+
+EXIT_OK: Final = 0
+EXIT_REJECTS: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130  # as a shell reports a command ended by Ctrl-C
+INTERRUPTED: Final = (
+    "consentbot: interrupted; the rows stored so far stay stored, and running the same "
+    "import again finishes it"
+)
+_NUMBER: Final = re.compile(r"\+?\d{6,}")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `import suppressions` and `import consents` under the `consentbot` command."""
+    parser = sub.add_parser(
+        "import", help="import suppressions or consents from a CSV file (UTF-8, with a header)"
+    )
+    kinds = parser.add_subparsers(required=True, metavar="KIND")
+    helps = {
+        ImportKind.SUPPRESSIONS: "opt-outs: each row blocks its categories for its number",
+        ImportKind.CONSENTS: "consents with the wording the customer agreed to",
+    }
+    for kind, text in helps.items():
+        command = kinds.add_parser(
+            kind.value, help=text, description=f"{text}. Columns: {', '.join(COLUMNS[kind])}."
+        )
+        command.add_argument("file", metavar="FILE.csv", type=Path)
+        command.add_argument(
+            "--rejects",
+            metavar="PATH",
+            type=Path,
+            help="where rejected rows go (default: FILE.rejects.csv beside the file)",
+        )
+        command.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            metavar="N",
+            help=f"events per database transaction (default {BATCH_SIZE:,})",
+        )
+        command.set_defaults(handler=run, import_kind=kind)
+
+
+def rejects_path_for(path: Path) -> Path:
+    """`list.csv` → `list.rejects.csv`; any other name gets `.rejects.csv` added."""
+    if path.suffix.lower() == ".csv":
+        return path.with_name(path.stem + ".rejects.csv")
+    return path.with_name(path.name + ".rejects.csv")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    kind: ImportKind = args.import_kind
+    path: Path = args.file
+    rejects_path: Path = args.rejects or rejects_path_for(path)
+    if not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        return _usage(f"--batch-size must be between 1 and {MAX_BATCH_SIZE}")
+    if rejects_path.resolve() == path.resolve():
+        return _usage("the rejects file cannot be the file being imported")
+    try:
+        source = SourceFile(path)
+    except OSError as exc:
+        return _usage(f"cannot read {path}: {exc.strerror or exc}")
+    with source:
+        try:
+            header = _header(kind, source)
+        except HeaderError as exc:
+            return _usage(f"{path}: {exc}")
+        try:
+            rejects = Rejects(rejects_path, header)
+        except OSError as exc:
+            return _usage(f"cannot write {rejects_path}: {exc.strerror or exc}")
+        context = Context(path.name, settings.default_region, datetime.now(UTC))
+        progress = Progress(source.size, tty=sys.stderr.isatty())
+        importer = Importer(row_parser(header, context), rejects, progress, args.batch_size)
+        try:
+            with rejects:
+                tally = asyncio.run(importer.run(settings, source))
+        except StorageError:
+            if not importer.opened:  # the database could not be used: nothing was read
+                rejects_path.unlink(missing_ok=True)
+            raise
+        except KeyboardInterrupt:
+            print(f"\n{INTERRUPTED}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        progress.finish(tally.rows_read)
+    if tally.rejected == 0:
+        rejects_path.unlink(missing_ok=True)  # no stale rejects from an earlier run
+    print(_summary(kind, path, header, tally, rejects_path))
+    if tally.failure is not None:
+        print(
+            f"consentbot: the import stopped after {tally.stored:,} stored rows: "
+            f"{_masked(str(tally.failure))}; run it again to finish (stored rows are skipped)",
+            file=sys.stderr,
+        )
+    return EXIT_REJECTS if tally.rejected or tally.failure else EXIT_OK
+
+
+def _masked(text: str) -> str:
+    """A database's message without the numbers it may quote (a key it refused, say)."""
+    return _NUMBER.sub("[number]", text)
+
+
+def _usage(message: str) -> int:
+    print(f"consentbot: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class SourceFile:
+    """The CSV file as text (UTF-8, BOM optional), and how far into it the reading is."""
+
+    def __init__(self, path: Path) -> None:
+        self._raw: IO[bytes] = path.open("rb")
+        self.size = path.stat().st_size
+        # Bytes that are not UTF-8 become lone surrogates, so one bad row is rejected and
+        # the rest are still read; the rejects file writes them back as the same bytes.
+        self.text = io.TextIOWrapper(
+            self._raw, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        self.rows = csv.reader(self.text, strict=True)
+
+    def position(self) -> int:
+        """Bytes read so far (the text layer reads ahead a few kilobytes)."""
+        return self._raw.tell()
+
+    def __enter__(self) -> SourceFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.text.close()
+
+
+def _header(kind: ImportKind, source: SourceFile) -> Header:
+    try:
+        names = next(source.rows)
+    except StopIteration:
+        raise HeaderError("the file is empty; the first line must be the header") from None
+    except csv.Error as exc:
+        raise HeaderError(f"the header cannot be read as CSV: {exc}") from None
+    try:
+        "".join(names).encode()
+    except UnicodeEncodeError:
+        raise HeaderError("the header is not valid UTF-8; save the file as UTF-8") from None
+    return read_header(kind, names)
+
+
+class Rejects:
+    """The rejects file: `row`, `error`, then the row's fields as they were, written as met."""
+
+    def __init__(self, path: Path, header: Header) -> None:
+        self.path = path
+        self._file: TextIO = path.open("w", encoding="utf-8", errors="surrogateescape", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(["row", "error", *header.names])
+        self.by_column: Counter[str] = Counter()
+
+    def add(self, row: int, fields: Sequence[str], error: RowError) -> None:
+        self._writer.writerow([row, str(error), *fields])
+        self.by_column[error.column] += 1
+
+    def __enter__(self) -> Rejects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
+class Progress:
+    """A bar on a terminal; otherwise a line every `LINE_EVERY_ROWS` rows (on stderr)."""
+
+    def __init__(self, total_bytes: int, *, tty: bool) -> None:
+        self.total = max(total_bytes, 1)
+        self.tty = tty
+        self.started = time.monotonic()
+        self._drawn_at = 0.0
+        self._line_rows = 0
+
+    def update(self, rows: int, position: int) -> None:
+        now = time.monotonic()
+        if self.tty:
+            if now - self._drawn_at >= BAR_REFRESH_S:
+                self._drawn_at = now
+                self._bar(rows, position, now)
+        elif rows - self._line_rows >= LINE_EVERY_ROWS:
+            self._line_rows = rows
+            done = min(position / self.total, 1.0)
+            rate = rows / max(now - self.started, 1e-9)
+            print(f"import: {rows:,} rows ({done:.0%}), {rate:,.0f} rows/s", file=sys.stderr)
+
+    def finish(self, rows: int) -> None:
+        if self.tty:
+            self._bar(rows, self.total, time.monotonic())
+            print(file=sys.stderr)
+
+    def _bar(self, rows: int, position: int, now: float) -> None:
+        done = min(position / self.total, 1.0)
+        filled = int(done * BAR_WIDTH)
+        rate = rows / max(now - self.started, 1e-9)
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {done:4.0%}  {rows:,} rows  {rate:,.0f} rows/s\x1b[K")
+        sys.stderr.flush()
+
+
+@dataclass
+class Tally:
+    rows_read: int = 0
+    blank: int = 0
+    new: int = 0
+    repeated: int = 0  # already stored, or an earlier row of the file said the same
+    rejected: int = 0
+    rejected_by_column: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    failure: StorageError | None = None
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.repeated
+
+
+class Importer:
+    def __init__(
+        self, parse: RowParser, rejects: Rejects, progress: Progress, batch_size: int
+    ) -> None:
+        self.parse = parse
+        self.rejects = rejects
+        self.progress = progress
+        self.batch_size = batch_size
+        self.tally = Tally()
+        self.opened = False  # whether the store could be opened (and the rows read)
+        self._pending: asyncio.Task[AppendResult] | None = None
+
+    async def run(self, settings: Settings, source: SourceFile) -> Tally:
+        started = time.monotonic()
+        async with opened_store(settings) as store:
+            self.opened = True
+            try:
+                await self._read(store, source)
+            except StorageError as exc:
+                self.tally.failure = exc
+            finally:
+                await self._settle()
+        self.tally.rejected_by_column = dict(self.rejects.by_column)
+        self.tally.elapsed = time.monotonic() - started
+        return self.tally
+
+    async def _read(self, store: Store, source: SourceFile) -> None:
+        tally = self.tally
+        batch: list[Event] = []
+        for row, fields in _records(source.rows):
+            if row % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+                if row % PROGRESS_EVERY == 0:
+                    self.progress.update(tally.rows_read, source.position())
+            if isinstance(fields, RowError):
+                tally.rows_read += 1
+                self._reject(row, [], fields)
+                continue
+            if not fields:
+                tally.blank += 1
+                continue
+            tally.rows_read += 1
+            try:
+                event = self.parse(fields, row)
+            except RowError as exc:
+                self._reject(row, fields, exc)
+                continue
+            batch.append(event)
+            if len(batch) >= self.batch_size:
+                await self._store(store, batch)
+                batch = []
+        if batch:
+            await self._store(store, batch)
+        await self._collect()
+
+    def _reject(self, row: int, fields: Sequence[str], error: RowError) -> None:
+        self.tally.rejected += 1
+        self.rejects.add(row, fields, error)
+
+    async def _store(self, store: Store, batch: list[Event]) -> None:
+        """Hand `batch` to the store once the one before it is stored."""
+        await self._collect()
+        self._pending = asyncio.create_task(store.append(batch))
+        await asyncio.sleep(0)  # let it start before reading on
+
+    async def _collect(self) -> None:
+        if self._pending is None:
+            return
+        pending, self._pending = self._pending, None
+        created = (await pending).created
+        new = sum(created)
+        self.tally.new += new
+        self.tally.repeated += len(created) - new
+
+    async def _settle(self) -> None:
+        """After a failure, wait for the batch in flight, whatever its outcome: its rows
+        are then either stored or not, and nothing is left running."""
+        if self._pending is not None:
+            try:
+                await self._collect()
+            except StorageError as exc:
+                self.tally.failure = self.tally.failure or exc
+
+
+class _Rows(Protocol):
+    """A CSV reader: rows, and how many lines of the file it has read."""
+
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
+def _records(rows: _Rows) -> Iterator[tuple[int, list[str] | RowError]]:
+    """Each data row with its number (1 = the first row after the header; blank lines
+    count); a row the CSV reader cannot read comes as its error, and reading goes on."""
+    row = 0
+    while True:
+        row += 1
+        try:
+            fields = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield row, RowError("row", f"not readable as CSV (line {rows.line_num}): {exc}")
+            continue
+        yield row, fields
+
+
+def _summary(kind: ImportKind, path: Path, header: Header, tally: Tally, rejects: Path) -> str:
+    rate = tally.rows_read / tally.elapsed if tally.elapsed > 0 else 0.0
+    by_column = ", ".join(f"{c} {n:,}" for c, n in sorted(tally.rejected_by_column.items()))
+    lines = [
+        f"imported {kind.value} from {path}",
+        f"  rows read        {tally.rows_read:>12,}",
+        f"  imported (new)   {tally.new:>12,}",
+        f"  already stored   {tally.repeated:>12,}",
+        f"  rejected         {tally.rejected:>12,}" + (f"  ({by_column})" if by_column else ""),
+    ]
+    if tally.failure is not None:
+        missing = tally.rows_read - tally.stored - tally.rejected
+        lines.append(f"  not stored       {missing:>12,}  (the database failed)")
+    if tally.blank:
+        lines.append(f"  blank lines      {tally.blank:>12,}  (skipped)")
+    if header.extra:
+        lines.append(f"  ignored columns  {', '.join(header.extra)}")
+    lines.append(f"  elapsed          {tally.elapsed:>10.1f} s  ({rate:,.0f} rows/s)")
+    lines.append(f"  rejects file     {rejects if tally.rejected else 'none'}")
+    return "\n".join(lines)
