@@ -15,6 +15,7 @@ from bot.errors import ApiError
 from bot.intent import ButtonMap, Lexicon, load_lexicon
 from bot.ledger import make_projector, projector_id
 from bot.metrics import Metrics
+from bot.outbox import SubscriberWorker, running_worker
 from bot.settings import Settings
 from storage.base import StorageError, Store, StoreUnavailable
 from storage.open import migrates_at_start, open_store
@@ -24,6 +25,7 @@ STORE = web.AppKey("store", Store)
 BUTTONS = web.AppKey("buttons", ButtonMap)
 LEXICON = web.AppKey("lexicon", Lexicon)
 METRICS = web.AppKey("metrics", Metrics)
+SUBSCRIBERS = web.AppKey("subscribers", SubscriberWorker)
 
 log = structlog.get_logger("consentbot")
 
@@ -49,6 +51,8 @@ _HTTP_CODES = {
 }
 
 
+REQUEST_ID = web.RequestKey("request_id", str)
+
 # Request ids: a random per-process prefix and a counter (cheaper than a uuid per request).
 _ID_PREFIX = secrets.token_hex(4) + "-"
 _ID_COUNTER = itertools.count(1)
@@ -58,6 +62,7 @@ _ID_COUNTER = itertools.count(1)
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, shape every error, count requests by route and status."""
     request_id = request.headers.get("X-Request-Id") or f"{_ID_PREFIX}{next(_ID_COUNTER):x}"
+    request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     route = request.match_info.route.resource
     name = route.canonical if route is not None else "unmatched"
@@ -65,9 +70,16 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = await _shaped(request, handler)
     finally:
         structlog.contextvars.unbind_contextvars("request_id")
-    response.headers["X-Request-Id"] = request_id
     request.app[METRICS].requests[(name, response.status)] += 1
     return response
+
+
+async def _stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer carries its request id, streamed ones too (their headers go out before
+    the handler returns)."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers["X-Request-Id"] = request_id
 
 
 async def _shaped(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -97,6 +109,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     from bot.whatsapp import routes as webhook_routes
 
     app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
+    app.on_response_prepare.append(_stamp_request_id)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     buttons = ButtonMap.default()
@@ -111,6 +124,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     except OSError as exc:
         raise ValueError(f"CONSENTBOT_LEXICON_FILE cannot be read: {exc.strerror}") from exc
     app.cleanup_ctx.append(_store_context(settings, store))
+    if settings.subscriber_worker:
+        app.cleanup_ctx.append(_subscriber_worker)  # stops before the store closes
     app.add_routes(webhook_routes.routes)
     app.add_routes(api_routes.routes)
     return app
@@ -129,6 +144,13 @@ def _store_context(
             yield
 
     return context
+
+
+async def _subscriber_worker(app: web.Application) -> AsyncIterator[None]:
+    """Deliveries to subscribers' webhooks (see `bot.outbox`), for as long as the app runs."""
+    async with running_worker(app[STORE], app[SETTINGS]) as worker:
+        app[SUBSCRIBERS] = worker
+        yield
 
 
 @contextlib.asynccontextmanager

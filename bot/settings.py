@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -10,10 +12,36 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.state import Policy
+from bot.events import CATEGORIES
+from bot.state import Cap, Policy
 
 # Meta's payloads are at most 3 MB; 4 MiB leaves room and still stops abuse early.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+
+
+_WINDOW = re.compile(r"(\d+)([mhd])")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def parse_caps(text: str) -> dict[str, Cap]:
+    """`marketing=3/7d,utility=10/24h` → caps per category; '' or `none` for no cap."""
+    caps: dict[str, Cap] = {}
+    if text.strip().lower() in ("", "none"):
+        return caps
+    for part in text.split(","):
+        category, _, rule = part.strip().partition("=")
+        limit, _, window = rule.strip().partition("/")
+        match = _WINDOW.fullmatch(window.strip())
+        if category.strip() not in CATEGORIES or not limit.strip().isdigit() or match is None:
+            raise ValueError(
+                f"{part.strip()!r}: write category=count/window, e.g. marketing=3/7d "
+                f"(categories: {', '.join(CATEGORIES)}; windows in m, h or d)"
+            )
+        count, span = int(limit), int(match[1]) * _UNITS[match[2]]
+        if count < 1 or span <= timedelta(0):
+            raise ValueError(f"{part.strip()!r}: the count and the window must be above 0")
+        caps[category.strip()] = Cap(limit=count, window=span)
+    return caps
 
 
 class Settings(BaseSettings):
@@ -46,6 +74,23 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     postgres_pool_size: int = Field(default=10, ge=1)
     public_url: str | None = None
+    # Subscriber webhooks: the delivery worker, how often it looks for work, how long one
+    # POST may take, and the back-off after failures (doubling from base up to max).
+    subscriber_worker: bool = True
+    subscriber_poll_ms: int = Field(default=500, ge=10, le=60_000)
+    subscriber_timeout_ms: int = Field(default=10_000, ge=100, le=300_000)
+    subscriber_backoff_base_ms: int = Field(default=1000, ge=1, le=3_600_000)
+    subscriber_backoff_max_ms: int = Field(default=3_600_000, ge=1, le=86_400_000)
+
+    # Per category: at most N sends in a rolling window (`marketing=3/7d,utility=10/1d`).
+    frequency_caps: str = "marketing=3/7d"
+    unreachable_after: int = Field(default=3, ge=1, le=100)
+
+    @field_validator("frequency_caps")
+    @classmethod
+    def _caps(cls, value: str) -> str:
+        parse_caps(value)
+        return value
 
     @field_validator("default_region")
     @classmethod
@@ -53,6 +98,15 @@ class Settings(BaseSettings):
         if len(value) != 2 or not value.isalpha():
             raise ValueError("a two-letter ISO 3166 region such as RU or US")
         return value.upper()
+
+    @model_validator(mode="after")
+    def _backoff_range(self) -> Settings:
+        if self.subscriber_backoff_max_ms < self.subscriber_backoff_base_ms:
+            raise ValueError(
+                "CONSENTBOT_SUBSCRIBER_BACKOFF_MAX_MS must be at least "
+                "CONSENTBOT_SUBSCRIBER_BACKOFF_BASE_MS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secrets_unless_dev(self) -> Settings:
@@ -80,6 +134,8 @@ class Settings(BaseSettings):
         return Policy(
             require_consent=frozenset({"marketing"}) if self.require_consent else frozenset(),
             per_number_scope=self.opt_out_scope == "number",
+            caps=parse_caps(self.frequency_caps),
+            unreachable_after=self.unreachable_after,
         )
 
     @property

@@ -44,6 +44,7 @@ def document() -> dict[str, Any]:
     from bot.api.contacts import OptIn, OptOut
     from bot.api.eligibility import EligibilityIn
     from bot.api.review import Resolution
+    from bot.api.subscriptions import SubscriptionIn
 
     schemas: dict[str, Any] = {
         name: model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -53,6 +54,7 @@ def document() -> dict[str, Any]:
             ("Consent", ConsentIn),
             ("EligibilityRequest", EligibilityIn),
             ("Resolution", Resolution),
+            ("Subscription", SubscriptionIn),
         )
     }
     schemas["Error"] = {
@@ -138,10 +140,50 @@ def document() -> dict[str, Any]:
             "/v1/eligibility": {
                 "post": {
                     "summary": "May this category be sent to these recipients now, and why not",
+                    "description": (
+                        "JSON: up to 10,000 recipients in the body, answered in one piece. "
+                        "CSV (text/csv: one recipient per line, an optional `phone` header) "
+                        'and NDJSON (application/x-ndjson: `{"recipient": "..."}` per line) '
+                        "stream lists of any length: `category` and `phone_number_id` go "
+                        "in the query, and each line gets a result line, in order. A "
+                        "recipient may be `sha256:<hex>`, the SHA-256 of the E.164 number "
+                        "(its `phone` is then null). A line that cannot be read gets the "
+                        "reason `invalid_line` (NDJSON adds `line` and `error`)."
+                    ),
                     "security": _BEARER,
-                    "requestBody": _json_body("EligibilityRequest"),
+                    "parameters": [
+                        {
+                            "name": "category",
+                            "in": "query",
+                            "description": "required for CSV and NDJSON",
+                            "schema": {"type": "string", "enum": ["marketing", "utility"]},
+                        },
+                        {
+                            "name": "phone_number_id",
+                            "in": "query",
+                            "description": "the business number you will send from (streams)",
+                            "schema": {"type": "string", "maxLength": 64},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/EligibilityRequest"}
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                        },
+                    },
                     "responses": {
-                        "200": _resp("one result per recipient, in order"),
+                        "200": {
+                            "description": "one result per recipient, in order",
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                            },
+                        },
                         **_errors(400, 401, 403, 415, 422, 503),
                     },
                 }
@@ -188,6 +230,8 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _resp("counts per number"), **_errors(400, 401, 403, 503)},
                 }
             },
+            **_subscription_paths(),
+            **_suppression_paths(),
             "/v1/admin/quarantine": {
                 "get": {
                     "summary": "Signed deliveries that could not be read, newest first",
@@ -213,5 +257,89 @@ def document() -> dict[str, Any]:
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": _resp("OpenAPI")}}
             },
+        },
+    }
+
+
+_SUBSCRIPTION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _suppression_paths() -> dict[str, Any]:
+    def query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": schema}
+
+    return {
+        "/v1/suppressions": {
+            "get": {
+                "summary": "Subjects whose eligibility changed after `since`, streamed",
+                "security": _BEARER,
+                "parameters": [
+                    query("format", {"type": "string", "enum": ["ndjson", "csv"]}),
+                    query("since", {"type": "string"}),
+                    query("limit", {"type": "integer", "minimum": 1}),
+                    query("hash", {"type": "string", "enum": ["sha256", "hmac"]}),
+                ],
+                "responses": {
+                    "200": _resp("one line per subject; X-Consentbot-Cursor resumes after them"),
+                    **_errors(400, 401, 403, 503),
+                },
+            }
+        },
+        "/v1/suppressions/key": {
+            "get": {
+                "summary": "The caller's key for `hash=hmac`",
+                "security": _BEARER,
+                "responses": {"200": _resp("the key, hex"), **_errors(401, 403, 503)},
+            }
+        },
+    }
+
+
+def _subscription_paths() -> dict[str, Any]:
+    return {
+        "/v1/subscriptions": {
+            "post": {
+                "summary": "Register a webhook for every change of eligibility (signed, in order)",
+                "security": _BEARER,
+                "requestBody": _json_body("Subscription"),
+                "responses": {
+                    "201": _resp("the subscription, with its secret (shown only here)"),
+                    **_errors(400, 401, 403, 415, 422, 503),
+                },
+            },
+            "get": {
+                "summary": "Subscriptions, how far each has got (`lag`) and its last error",
+                "security": _BEARER,
+                "responses": {"200": _resp("the subscriptions"), **_errors(401, 403, 503)},
+            },
+        },
+        "/v1/subscriptions/{id}": {
+            "get": {
+                "summary": "One subscription (never its secret)",
+                "security": _BEARER,
+                "parameters": [_SUBSCRIPTION_ID],
+                "responses": {"200": _resp("the subscription"), **_errors(401, 403, 404, 503)},
+            },
+            "delete": {
+                "summary": "Delete a subscription: nothing more is delivered to it",
+                "security": _BEARER,
+                "parameters": [_SUBSCRIPTION_ID],
+                "responses": {"204": _resp("deleted"), **_errors(401, 403, 404, 503)},
+            },
+        },
+        "/v1/subscriptions/{id}/deliveries": {
+            "get": {
+                "summary": "A subscription's delivery log, newest first",
+                "security": _BEARER,
+                "parameters": [
+                    _SUBSCRIPTION_ID,
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "before", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": _resp("attempts and the next page's `before`"),
+                    **_errors(400, 401, 403, 404, 503),
+                },
+            }
         },
     }

@@ -2,7 +2,15 @@
 
 from aiohttp.web import AbstractRouteDef
 
-from bot.api import consents, contacts, eligibility, review, system
+from bot.api import (
+    consents,
+    contacts,
+    eligibility,
+    review,
+    subscriptions,
+    suppressions,
+    system,
+)
 
 routes: list[AbstractRouteDef] = [
     *system.routes,
@@ -10,4 +18,6 @@ routes: list[AbstractRouteDef] = [
     *consents.routes,
     *eligibility.routes,
     *review.routes,
+    *suppressions.routes,
+    *subscriptions.routes,
 ]
