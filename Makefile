@@ -34,6 +34,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.webhook
+	$(BIN)/python -m tests.bench.campaign
 	$(BIN)/python -m tests.bench.intent_eval
 
 # Intent classifier quality on tests/data/replies.jsonl (per language), mistakes, speed.
