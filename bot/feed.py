@@ -15,7 +15,6 @@ import hmac
 import io
 import json
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.events import CATEGORIES
@@ -69,17 +68,6 @@ def hmac_number(key: bytes, phone: str) -> str:
     return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One subject as the feed gives it."""
-
-    position: int
-    subject_id: int
-    phone: str | None
-    user_id: str | None
-    summary: str
-
-
 class Renderer:
     """Turns feed rows into NDJSON or CSV lines, numbers shown or hashed."""
 
@@ -90,15 +78,13 @@ class Renderer:
         self._tag = tag
         self._mode = mode
         self._key = key
-        self._csv_parts: dict[str, str] = {}
-
-    @property
-    def number_field(self) -> str:
-        return {
+        self._default = reader.text("")
+        self.number_field = {
             HashMode.NONE: "phone",
             HashMode.SHA256: "phone_sha256",
             HashMode.HMAC: "phone_hmac",
-        }[self._mode]
+        }[mode]
+        self._csv_parts: dict[str, str] = {}
 
     def _number(self, phone: str | None) -> str | None:
         if phone is None or self._mode is HashMode.NONE:
@@ -107,12 +93,18 @@ class Renderer:
             return sha256_number(phone)
         return hmac_number(self._key, phone)
 
-    def ndjson(self, row: Row) -> str:
-        number = self._number(row.phone)
+    def ndjson(
+        self, position: int, subject_id: int, phone: str | None, user_id: str | None, summary: str
+    ) -> str:
+        """One subject's line: its cursor, id, number (or hash), user id and summary."""
+        # Numbers are E.164 and hashes hex: both are JSON strings as they are.
+        number = phone if self._mode is HashMode.NONE else self._number(phone)
+        shown = "null" if number is None else f'"{number}"'
+        user = "null" if user_id is None else json.dumps(user_id, ensure_ascii=False)
         return (
-            f'{{"cursor":"{row.position}.{self._tag}","subject":{row.subject_id},'
-            f'"{self.number_field}":{_json_str(number)},"user_id":{_json_str(row.user_id)},'
-            f'"categories":{self._reader.text(row.summary)}}}\n'
+            f'{{"cursor":"{position}.{self._tag}","subject":{subject_id},'
+            f'"{self.number_field}":{shown},"user_id":{user},'
+            f'"categories":{summary or self._default}}}\n'
         )
 
     def csv_header(self) -> str:
@@ -121,15 +113,18 @@ class Renderer:
             columns += [f"{category}_eligible", f"{category}_reasons", f"{category}_until"]
         return ",".join(columns) + "\r\n"
 
-    def csv(self, row: Row) -> str:
-        part = self._csv_parts.get(row.summary)
+    def csv(
+        self, position: int, subject_id: int, phone: str | None, user_id: str | None, summary: str
+    ) -> str:
+        """The same as a CSV row (see `csv_header`)."""
+        part = self._csv_parts.get(summary)
         if part is None:
-            part = self._csv_categories(row.summary)
+            part = self._csv_categories(summary)
             if len(self._csv_parts) < 4096:
-                self._csv_parts[row.summary] = part
-        number = self._number(row.phone) or ""
-        user_id = _csv_field(row.user_id) if row.user_id else ""
-        return f"{row.position}.{self._tag},{row.subject_id},{number},{user_id},{part}\r\n"
+                self._csv_parts[summary] = part
+        number = self._number(phone) or ""
+        user = _csv_field(user_id) if user_id else ""
+        return f"{position}.{self._tag},{subject_id},{number},{user},{part}\r\n"
 
     def _csv_categories(self, summary: str) -> str:
         doc = self._reader.doc(summary)
@@ -143,10 +138,6 @@ class Renderer:
                 max(until.values()) if until else "",
             ]
         return ",".join(fields)
-
-
-def _json_str(value: str | None) -> str:
-    return "null" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _csv_field(value: str) -> str:

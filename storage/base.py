@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class StorageError(Exception):
@@ -143,10 +143,9 @@ class Projection:
 Projector = Callable[[Sequence[NewEvent]], Projection]
 
 
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
+class FeedEntry(NamedTuple):
     """A subject's eligibility as of one change: `seq` orders changes in commit order, on
-    every instance, and never goes back."""
+    every instance, and never goes back. (A named tuple: a full export builds a million.)"""
 
     seq: int
     subject_id: int
@@ -203,9 +202,9 @@ class Store(Protocol):
         """Subjects by identity key for many keys at once (missing keys are absent)."""
         ...
 
-    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """(summary, state) of the subject of each key, for many keys at once; missing keys
-        are absent. The lean read behind bulk eligibility."""
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, str]:
+        """The summary of the subject of each key, for many keys at once; missing keys are
+        absent. The lean read behind bulk eligibility."""
         ...
 
     async def feed(self, after: int, limit: int) -> list[FeedEntry]:

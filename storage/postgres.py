@@ -486,19 +486,18 @@ class PostgresStore:
                 out[key] = subjects.setdefault(sid, Subject(sid, state, tuple(all_keys), *rest))
         return out
 
-    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, str]:
         if self._closed:
             raise StoreClosed("the store is closed")
         keys = list(dict.fromkeys(identity_keys))
-        out: dict[str, tuple[str, str]] = {}
+        out: dict[str, str] = {}
         for i in range(0, len(keys), _LOOKUP_CHUNK):
             rows = await self._fetch(
-                "SELECT i.key, s.summary, s.state FROM identities i "
+                "SELECT i.key, s.summary FROM identities i "
                 "JOIN subjects s ON s.id = i.subject_id WHERE i.key = ANY($1::text[])",
                 keys[i : i + _LOOKUP_CHUNK],
             )
-            for key, summary, state in rows:
-                out[key] = (summary, state)
+            out.update((r[0], r[1]) for r in rows)
         return out
 
     async def feed(self, after: int, limit: int) -> list[FeedEntry]:
@@ -508,7 +507,7 @@ class PostgresStore:
             after,
             limit,
         )
-        return [FeedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [FeedEntry(r[0], r[1], r[2], r[3], r[4], None) for r in rows]
 
     async def feed_head(self) -> int:
         rows = await self._fetch("SELECT value FROM counters WHERE name = 'feed'")

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -329,7 +329,8 @@ class SQLiteStore:
             raise StoreClosed("the store is closed")
         try:
             async with reader.execute(sql, params) as cursor:
-                return [tuple(r) for r in await cursor.fetchall()]
+                # No row factory: the rows are plain tuples already.
+                return cast(list[tuple[Any, ...]], await cursor.fetchall())
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite read failed: {exc}") from exc
         finally:
@@ -469,26 +470,26 @@ class SQLiteStore:
                 out[key] = subjects[sid]
         return out
 
-    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    async def summaries(self, identity_keys: Sequence[str]) -> dict[str, str]:
         keys = list(dict.fromkeys(identity_keys))
-        out: dict[str, tuple[str, str]] = {}
+        out: dict[str, str] = {}
         for part in _chunks(keys, _LOOKUP_CHUNK):
-            for key, summary, state in await self._read(
-                "SELECT i.key, s.summary, s.state FROM identities i "
-                "JOIN subjects s ON s.id = i.subject_id "
+            rows = await self._read(
+                "SELECT i.key, s.summary FROM identities i "
+                "JOIN subjects s INDEXED BY subjects_summary ON s.id = i.subject_id "
                 f"WHERE i.key IN ({_marks(len(part))})",
                 part,
-            ):
-                out[key] = (summary, state)
+            )
+            out.update(rows)
         return out
 
     async def feed(self, after: int, limit: int) -> list[FeedEntry]:
         rows = await self._read(
-            "SELECT feed_seq, id, phone, user_id, summary FROM subjects "
+            "SELECT feed_seq, id, phone, user_id, summary, NULL FROM subjects "
             "WHERE feed_seq > ? ORDER BY feed_seq LIMIT ?",
             (after, limit),
         )
-        return [FeedEntry(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return list(map(FeedEntry._make, rows))
 
     async def feed_head(self) -> int:
         rows = await self._read("SELECT value FROM counters WHERE name = 'feed'")

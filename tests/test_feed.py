@@ -18,7 +18,6 @@ from bot.feed import (
     CursorError,
     HashMode,
     Renderer,
-    Row,
     cursor,
     database_tag,
     parse_cursor,
@@ -135,8 +134,8 @@ def test_lines_carry_the_number_as_asked(mode: HashMode) -> None:
     policy = Policy()
     key = subscriber_key(SECRET, "tok_a")
     renderer = Renderer(Reader(policy), TAG, mode, key)
-    row = Row(7, 3, "+79991234567", "RU.123", "")
-    line = json.loads(renderer.ndjson(row))
+    row = (7, 3, "+79991234567", "RU.123", "")
+    line = json.loads(renderer.ndjson(*row))
     shown = {
         HashMode.NONE: "+79991234567",
         HashMode.SHA256: hashlib.sha256(b"+79991234567").hexdigest(),
@@ -149,7 +148,7 @@ def test_lines_carry_the_number_as_asked(mode: HashMode) -> None:
         "user_id": "RU.123",
         "categories": json.loads(default_summary(policy)),
     }
-    [parsed] = csv.DictReader(io.StringIO(renderer.csv_header() + renderer.csv(row)))
+    [parsed] = csv.DictReader(io.StringIO(renderer.csv_header() + renderer.csv(*row)))
     assert parsed[renderer.number_field] == shown
     assert parsed["marketing_reasons"] == "no_consent"
     assert parsed["utility_eligible"] == "true"
@@ -158,9 +157,9 @@ def test_lines_carry_the_number_as_asked(mode: HashMode) -> None:
 @given(st.text(max_size=30))
 def test_any_user_id_survives_both_formats(user_id: str) -> None:
     renderer = Renderer(Reader(Policy()), TAG)
-    row = Row(1, 1, None, user_id, "")
-    assert json.loads(renderer.ndjson(row))["user_id"] == user_id
+    row = (1, 1, None, user_id, "")
+    assert json.loads(renderer.ndjson(*row))["user_id"] == user_id
     [parsed] = csv.DictReader(
-        io.StringIO(renderer.csv_header() + renderer.csv(row), newline=""), strict=True
+        io.StringIO(renderer.csv_header() + renderer.csv(*row), newline=""), strict=True
     )
     assert parsed["user_id"] == user_id

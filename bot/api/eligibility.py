@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import structlog
 from aiohttp import web
@@ -98,27 +98,37 @@ class Checker(Generic[T]):
         found = await self._store.summaries([k for k in keys if k is not None])
         at = datetime.now(UTC)
         rendered: dict[str, T] = {}
-        invalid, unknown = self._invalid, self._outcome(("", ""), at, rendered)
+        invalid, unknown = self._invalid, self._outcome("", at, rendered)
         get = found.get
-        out: list[T] = []
+        out: list[T | None] = []
+        needs_state: dict[int, str] = {}
         for key in keys:
             if key is None:
                 out.append(invalid)
-            elif (row := get(key)) is None:
+            elif (summary := get(key)) is None:
                 out.append(unknown)
             else:
-                out.append(self._outcome(row, at, rendered))
-        return out
+                outcome = self._outcome(summary, at, rendered)
+                if outcome is None:
+                    needs_state[len(out)] = key
+                out.append(outcome)
+        if needs_state:
+            subjects = await self._store.subjects(list(needs_state.values()))
+            for index, key in needs_state.items():
+                subject = subjects.get(key)
+                state = subject.state if subject is not None else ""
+                out[index] = self._render(self._decide(state, at))
+        return cast(list[T], out)
 
-    def _outcome(self, row: tuple[str, str], at: datetime, rendered: dict[str, T]) -> T:
-        """The rendered verdict for a (summary, state), once per summary in `rendered`."""
-        summary, state = row
+    def _outcome(self, summary: str, at: datetime, rendered: dict[str, T]) -> T | None:
+        """The rendered verdict of a summary, once per summary in `rendered`; None when
+        the full state is needed."""
         outcome = rendered.get(summary)
         if outcome is not None:
             return outcome
         verdict = self._reader.verdict(summary, self._category, at, self._phone_number_id)
         if verdict is None:
-            return self._render(self._decide(state, at))
+            return None
         outcome = rendered[summary] = self._render(verdict)
         return outcome
 

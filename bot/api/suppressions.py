@@ -10,6 +10,9 @@ an incomplete body, never a short list that looks whole.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from bot.api.common import authorize, json_response
@@ -20,13 +23,13 @@ from bot.feed import (
     CursorError,
     HashMode,
     Renderer,
-    Row,
     cursor,
     database_tag,
     parse_cursor,
     subscriber_key,
 )
 from bot.summary import Reader
+from storage.base import FeedEntry, Store
 
 routes = web.RouteTableDef()
 
@@ -71,22 +74,12 @@ async def suppressions(request: web.Request) -> web.StreamResponse:
     response.enable_chunked_encoding()
     await response.prepare(request)
     buffer: list[str] = [renderer.csv_header()] if fmt == "csv" else []
-    size, sent, position = 0, 0, since
-    while position < head and (limit is None or sent < limit):
-        page = min(PAGE, limit - sent) if limit is not None else PAGE
-        entries = await store.feed(position, page)
-        for e in entries:
-            if e.seq > head:  # changed after this stream began: the next call gives it
-                position = head
-                break
-            line = render(Row(e.seq, e.subject_id, e.phone, e.user_id, e.summary))
+    size = 0
+    async for page in _pages(store, since, head, limit):
+        for e in page:
+            line = render(e.seq, e.subject_id, e.phone, e.user_id, e.summary)
             buffer.append(line)
             size += len(line)
-            position = e.seq
-            sent += 1
-        else:
-            if len(entries) < page:
-                position = head
         if size >= FLUSH_BYTES:
             await response.write("".join(buffer).encode())
             buffer, size = [], 0
@@ -94,6 +87,45 @@ async def suppressions(request: web.Request) -> web.StreamResponse:
         await response.write("".join(buffer).encode())
     await response.write_eof()
     return response
+
+
+async def _pages(
+    store: Store, since: int, head: int, limit: int | None
+) -> AsyncIterator[list[FeedEntry]]:
+    """The feed after `since` up to `head` (at most `limit` entries), a page at a time; the
+    next page is read while the caller writes this one."""
+    position, left = since, limit
+    task: asyncio.Future[list[FeedEntry]] | None = None
+    asked = 0
+
+    def fetch() -> asyncio.Future[list[FeedEntry]]:
+        nonlocal asked
+        asked = PAGE if left is None else min(PAGE, left)
+        return asyncio.ensure_future(store.feed(position, asked))
+
+    if position < head and left != 0:
+        task = fetch()
+    try:
+        while task is not None:
+            entries = await task
+            task = None
+            # A subject that changed after the stream began is past `head`: the next call.
+            kept = (
+                entries
+                if not entries or entries[-1].seq <= head
+                else [e for e in entries if e.seq <= head]
+            )
+            if kept:
+                position = kept[-1].seq
+                left = None if left is None else left - len(kept)
+            more = len(entries) == asked and len(kept) == len(entries)
+            if more and position < head and left != 0:
+                task = fetch()
+            if kept:
+                yield kept
+    finally:
+        if task is not None:
+            task.cancel()
 
 
 @routes.get("/v1/suppressions/key")

@@ -5,7 +5,9 @@ ALTER TABLE subjects ADD COLUMN summary text NOT NULL DEFAULT '';
 ALTER TABLE subjects ADD COLUMN phone text;
 ALTER TABLE subjects ADD COLUMN user_id text;
 ALTER TABLE subjects ADD COLUMN feed_seq bigint;  -- NULL: never changed from the default
-CREATE UNIQUE INDEX subjects_feed ON subjects (feed_seq) WHERE feed_seq IS NOT NULL;
+-- The feed reads only this index (a subject's whole state stays in the table).
+CREATE INDEX subjects_feed ON subjects (feed_seq) INCLUDE (id, phone, user_id, summary)
+    WHERE feed_seq IS NOT NULL;
 
 -- Counters taken inside write transactions: the row stays locked until the transaction
 -- ends, so on every instance the values follow the commit order and a reader that sees
