@@ -10,7 +10,7 @@ from typing import Any
 
 import pydantic_core
 
-from storage.base import EventRecord, NewEvent
+from storage.base import EventRecord, NewEvent, SubscriptionRecord
 
 _SPACE = re.compile(r"\s")
 
@@ -108,3 +108,28 @@ def migrations(dialect: str) -> list[tuple[str, str]]:
     folder = resources.files("storage").joinpath("migrations", dialect)
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
+
+
+SUBSCRIPTION_COLUMNS = (
+    "id, url, secret, description, created_at, created_by, cursor, attempts, next_attempt_at, "
+    "last_error, deleted_at, lease_owner, lease_until"
+)
+
+
+def subscription_from_row(r: tuple[Any, ...]) -> SubscriptionRecord:
+    """A record from a row laid out as SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
+    return SubscriptionRecord(
+        id=r[0],
+        url=r[1],
+        secret=r[2],
+        description=r[3],
+        created_at=from_us(r[4]),
+        created_by=r[5],
+        cursor=r[6],
+        attempts=r[7],
+        next_attempt_at=from_us(r[8]) if r[8] else None,
+        last_error=r[9],
+        deleted_at=from_us(r[10]) if r[10] is not None else None,
+        lease_owner=r[11],
+        lease_until=from_us(r[12]) if r[12] else None,
+    )

@@ -36,7 +36,15 @@ from storage.base import (
     SubscriptionRecord,
     TokenRecord,
 )
-from storage.codec import EVENT_COLUMNS, event_from_row, from_us, migrations, us
+from storage.codec import (
+    EVENT_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    event_from_row,
+    from_us,
+    migrations,
+    subscription_from_row,
+    us,
+)
 from storage.postgres_ledger import AppendJob, Conflict, append_batch, rederive
 
 if TYPE_CHECKING:
@@ -627,7 +635,7 @@ class PostgresStore:
                 "(id, url, secret, description, created_at, created_by, cursor) "
                 "SELECT $1, $2, $3, $4, $5, $6, "
                 "CASE WHEN $7 THEN 0 ELSE (SELECT coalesce(max(seq), 0) FROM changes) END "
-                f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+                f"RETURNING {SUBSCRIPTION_COLUMNS}",
                 sub.id,
                 sub.url,
                 sub.secret,
@@ -642,13 +650,13 @@ class PostgresStore:
 
     async def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
         rows = await self._fetch(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = $1", subscription_id
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = $1", subscription_id
         )
         return _subscription(rows[0]) if rows else None
 
     async def subscriptions(self) -> list[SubscriptionRecord]:
         rows = await self._fetch(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
             "ORDER BY created_at, id"
         )
         return [_subscription(r) for r in rows]
@@ -667,7 +675,7 @@ class PostgresStore:
 
     async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
         rows = await self._fetch(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions "
             "WHERE deleted_at IS NULL AND next_attempt_at <= $1 AND lease_until < $1 "
             "AND cursor < (SELECT coalesce(max(seq), 0) FROM changes) "
             "ORDER BY next_attempt_at, id LIMIT $2",
@@ -685,7 +693,7 @@ class PostgresStore:
             "UPDATE subscriptions SET lease_owner = $1, lease_until = $2 "
             "WHERE id = $3 AND deleted_at IS NULL AND next_attempt_at <= $4 "
             "AND (lease_until < $4 OR lease_owner = $1) "
-            f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+            f"RETURNING {SUBSCRIPTION_COLUMNS}",
             owner,
             us(until),
             subscription_id,
@@ -806,28 +814,7 @@ async def _projector_of(conn: Connection) -> str | None:
     return value
 
 
-_SUBSCRIPTION_COLUMNS = (
-    "id, url, secret, description, created_at, created_by, cursor, attempts, next_attempt_at, "
-    "last_error, deleted_at, lease_owner, lease_until"
-)
-
-
 def _subscription(r: asyncpg.Record | None) -> SubscriptionRecord:
-    """A record from a row laid out as _SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
     if r is None:
         raise StorageError("the subscription row was not returned")
-    return SubscriptionRecord(
-        id=r[0],
-        url=r[1],
-        secret=r[2],
-        description=r[3],
-        created_at=from_us(r[4]),
-        created_by=r[5],
-        cursor=r[6],
-        attempts=r[7],
-        next_attempt_at=from_us(r[8]) if r[8] else None,
-        last_error=r[9],
-        deleted_at=from_us(r[10]) if r[10] is not None else None,
-        lease_owner=r[11],
-        lease_until=from_us(r[12]) if r[12] else None,
-    )
+    return subscription_from_row(tuple(r))

@@ -46,11 +46,13 @@ from storage.base import (
 )
 from storage.codec import (
     EVENT_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
     event_from_row,
     event_params,
     from_us,
     migrations,
     parse_ts,
+    subscription_from_row,
     ts,
     us,
 )
@@ -610,7 +612,7 @@ class SQLiteStore:
             row = conn.execute(
                 "INSERT INTO subscriptions "
                 "(id, url, secret, description, created_at, created_by, cursor) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_SUBSCRIPTION_COLUMNS}",
+                f"VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {SUBSCRIPTION_COLUMNS}",
                 (
                     sub.id,
                     sub.url,
@@ -621,23 +623,23 @@ class SQLiteStore:
                     0 if from_beginning else head,
                 ),
             ).fetchone()
-            return _subscription(row)
+            return subscription_from_row(row)
 
         added: SubscriptionRecord = await self._submit(insert)
         return added
 
     async def subscription(self, subscription_id: str) -> SubscriptionRecord | None:
         rows = await self._read(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
         )
-        return _subscription(rows[0]) if rows else None
+        return subscription_from_row(rows[0]) if rows else None
 
     async def subscriptions(self) -> list[SubscriptionRecord]:
         rows = await self._read(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE deleted_at IS NULL "
             "ORDER BY created_at, id"
         )
-        return [_subscription(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     async def delete_subscription(self, subscription_id: str, at: datetime) -> bool:
         def delete(conn: sqlite3.Connection) -> bool:
@@ -653,13 +655,13 @@ class SQLiteStore:
     async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
         at = us(now)
         rows = await self._read(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions "
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions "
             "WHERE deleted_at IS NULL AND next_attempt_at <= ? AND lease_until < ? "
             "AND cursor < (SELECT coalesce(max(seq), 0) FROM changes) "
             "ORDER BY next_attempt_at, id LIMIT ?",
             (at, at, limit),
         )
-        return [_subscription(r) for r in rows]
+        return [subscription_from_row(r) for r in rows]
 
     async def claim_subscription(
         self, subscription_id: str, owner: str, now: datetime, until: datetime
@@ -670,10 +672,10 @@ class SQLiteStore:
                 "UPDATE subscriptions SET lease_owner = ?, lease_until = ? "
                 "WHERE id = ? AND deleted_at IS NULL AND next_attempt_at <= ? "
                 "AND (lease_until < ? OR lease_owner = ?) "
-                f"RETURNING {_SUBSCRIPTION_COLUMNS}",
+                f"RETURNING {SUBSCRIPTION_COLUMNS}",
                 (owner, us(until), subscription_id, at, at, owner),
             ).fetchone()
-            return _subscription(row) if row is not None else None
+            return subscription_from_row(row) if row is not None else None
 
         claimed: SubscriptionRecord | None = await self._submit(claim)
         return claimed
@@ -975,29 +977,4 @@ def _project(
             for sid in older
             for p in (projections[sid],)
         ],
-    )
-
-
-_SUBSCRIPTION_COLUMNS = (
-    "id, url, secret, description, created_at, created_by, cursor, attempts, next_attempt_at, "
-    "last_error, deleted_at, lease_owner, lease_until"
-)
-
-
-def _subscription(r: tuple[Any, ...]) -> SubscriptionRecord:
-    """A record from a row laid out as _SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
-    return SubscriptionRecord(
-        id=r[0],
-        url=r[1],
-        secret=r[2],
-        description=r[3],
-        created_at=from_us(r[4]),
-        created_by=r[5],
-        cursor=r[6],
-        attempts=r[7],
-        next_attempt_at=from_us(r[8]) if r[8] else None,
-        last_error=r[9],
-        deleted_at=from_us(r[10]) if r[10] is not None else None,
-        lease_owner=r[11],
-        lease_until=from_us(r[12]) if r[12] else None,
     )

@@ -71,6 +71,20 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise Unprocessable("the body does not match the schema", errors=errors) from None
 
 
+def int_query(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
+    """A whole number from the query string, within [low, high]; 400 otherwise."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"`{name}` must be a whole number") from None
+    if not low <= value <= high:
+        raise BadRequest(f"`{name}` must be between {low} and {high}")
+    return value
+
+
 def parse_number(request: web.Request, text: str) -> tuple[str | None, str | None]:
     """(E.164 phone, business-scoped user id): exactly one is set. 422 when unreadable."""
     try:

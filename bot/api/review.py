@@ -18,10 +18,18 @@ import structlog
 from aiohttp import web
 from pydantic import Field
 
-from bot.api.common import Body, authorize, event_json, iso, json_response, read_body
+from bot.api.common import (
+    Body,
+    authorize,
+    event_json,
+    int_query,
+    iso,
+    json_response,
+    read_body,
+)
 from bot.app import STORE
 from bot.auth import Permission
-from bot.errors import BadRequest, Conflict, NotFound
+from bot.errors import Conflict, NotFound
 from bot.events import ALL, Event, Kind, Source, event_id
 from bot.ledger import from_record
 from storage.base import Store
@@ -45,19 +53,6 @@ class Resolution(Body):
 
 def resolution_key(item_id: str) -> str:
     return f"review:{item_id}"
-
-
-def _int_query(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"`{name}` must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"`{name}` must be between {low} and {high}")
-    return value
 
 
 def _item_json(e: Event, seq: int | None) -> dict[str, Any]:
@@ -96,8 +91,8 @@ async def _open_items(
 async def queue(request: web.Request) -> web.Response:
     """Open review items, newest first; `next` is the `before` of the following page."""
     await authorize(request, Permission.CONTACTS)
-    limit = _int_query(request, "limit", 50, 1, MAX_LIMIT)
-    before = _int_query(request, "before", None, 1, 2**63 - 1)
+    limit = int_query(request, "limit", 50, 1, MAX_LIMIT)
+    before = int_query(request, "before", None, 1, 2**63 - 1)
     items, cursor = await _open_items(request.app[STORE], before, limit)
     return json_response({"items": items, "next": str(cursor) if cursor is not None else None})
 
@@ -158,7 +153,7 @@ def _categories(given: Sequence[str] | None, asked: frozenset[str]) -> frozenset
 async def complaints(request: web.Request) -> web.Response:
     """Complaints per business number over the last `days` (they drive its quality rating)."""
     await authorize(request, Permission.CONTACTS)
-    days = _int_query(request, "days", 7, 1, 365)
+    days = int_query(request, "days", 7, 1, 365)
     since = datetime.now(UTC) - timedelta(days=days)
     counts = await request.app[STORE].count_kinds_by_number([Kind.COMPLAINT.value], since)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0] or ""))

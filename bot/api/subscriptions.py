@@ -15,10 +15,10 @@ import structlog
 from aiohttp import web
 from pydantic import Field, field_validator
 
-from bot.api.common import Body, authorize, iso, json_response, read_body
+from bot.api.common import Body, authorize, int_query, iso, json_response, read_body
 from bot.app import STORE, SUBSCRIBERS
 from bot.auth import Permission
-from bot.errors import BadRequest, NotFound
+from bot.errors import NotFound
 from bot.outbox_rules import MAX_URL_LENGTH, check_url, event_id
 from storage.base import DeliveryRecord, SubscriptionRecord
 
@@ -80,19 +80,6 @@ def _delivery_json(d: DeliveryRecord) -> dict[str, Any]:
         "ok": d.ok,
         "error": d.error,
     }
-
-
-def _int_query(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"`{name}` must be a whole number") from None
-    if not low <= value <= high:
-        raise BadRequest(f"`{name}` must be between {low} and {high}")
-    return value
 
 
 async def _live(request: web.Request) -> SubscriptionRecord:
@@ -157,8 +144,8 @@ async def delete(request: web.Request) -> web.Response:
 async def deliveries(request: web.Request) -> web.Response:
     """The delivery log, newest first; `next` is the `before` of the following page."""
     await authorize(request, Permission.ADMIN)
-    limit = _int_query(request, "limit", 100, 1, MAX_LOG_LIMIT)
-    before = _int_query(request, "before", None, 1, 2**63 - 1)
+    limit = int_query(request, "limit", 100, 1, MAX_LOG_LIMIT)
+    before = int_query(request, "before", None, 1, 2**63 - 1)
     sub = await _live(request)
     items = await request.app[STORE].deliveries(sub.id, before=before, limit=limit)
     following = items[-1].id if len(items) == limit else None
