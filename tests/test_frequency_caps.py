@@ -122,6 +122,7 @@ async def test_the_default_cap_is_three_marketing_sends_a_week(
     assert "frequency_cap" in result["reasons"]
     lifts = datetime.fromtimestamp(now - 100 * 3600, UTC) + timedelta(days=7)
     assert result["lifts_at"] == lifts.isoformat().replace("+00:00", "Z")
-    # A redelivered status is not a new send.
+    # A redelivered status is not a new send: counted again, it would move `lifts_at` on.
     assert (await post_signed(client, meta.body(sent(now - 10 * 3600, n=2)))).status == 200
+    assert (await check(client, "marketing"))["lifts_at"] == result["lifts_at"]
     assert (await check(client, "utility"))["eligible"] is True
