@@ -1,10 +1,10 @@
 """`consentbot import suppressions|consents FILE.csv`: the file, the batches, the store.
 
-The file is read one row at a time (a million rows need no more memory than one batch);
-good rows become events (`bot.imports`) appended in batches of a few thousand, one
-`Store.append` call each, while bad rows go to the rejects file as they are met. At most
-one batch is being stored while the next is read, so the database's work and the reading
-overlap where the backend lets them (PostgreSQL's round trips, SQLite's fsync).
+The file is read in chunks of records (a million rows need no more memory than a few
+batches). Each chunk is prepared (`bot.import_pool`: parsed by `bot.imports`, derived,
+encoded), by worker processes for a big file, and its good rows are appended in batches of
+`--batch-size`, one `Store.append` call each, while bad rows go to the rejects file in the
+file's order. At most one batch is being stored while the next chunks are prepared.
 
 Exit status: 0 when every row was imported or already stored, 1 when some rows were
 rejected (or the database failed part-way: running the same import again is safe), 2 for
@@ -20,15 +20,27 @@ import io
 import re
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Final, Protocol, TextIO
+from typing import IO, Final, TextIO
 
 from bot.app import opened_store
-from bot.events import Event
+from bot.import_pool import (
+    MAX_WORKERS,
+    POOL_FROM_BYTES,
+    Chunk,
+    Job,
+    Prepared,
+    Preparer,
+    chunks,
+    prepare_in_worker,
+    start_pool,
+    workers_for,
+)
 from bot.imports import (
     COLUMNS,
     Context,
@@ -36,21 +48,19 @@ from bot.imports import (
     HeaderError,
     ImportKind,
     RowError,
-    RowParser,
     read_header,
-    row_parser,
 )
 from bot.settings import Settings
-from storage.base import AppendResult, StorageError, Store
+from storage.base import AppendResult, PreparedEvent, StorageError, Store
 
-# Bigger transactions write each index page they touch fewer times: on a million-row
-# SQLite file 20,000 rows per batch take a quarter less time than 5,000.
-BATCH_SIZE: Final = 20_000
-MAX_BATCH_SIZE: Final = 50_000
-# Let the batch being stored make progress (its database round trips, its commit) this often
-# while the next one is read: a pause costs microseconds, a stalled batch milliseconds.
-YIELD_EVERY: Final = 256
-PROGRESS_EVERY: Final = 1024  # rows between looks at the clock
+# Batches start small (the first rows are stored soon after the start) and double up to
+# BATCH_SIZE. Bigger transactions write each index page they touch fewer times: into a
+# SQLite file of a million subjects, batches of 100,000 take a quarter less time than
+# batches of 20,000, because a batch's random keys touch nearly every page of their indexes.
+FIRST_BATCH_SIZE: Final = 10_000
+BATCH_SIZE: Final = 100_000
+MAX_BATCH_SIZE: Final = 200_000
+CHUNK_ROWS: Final = 2_000  # records prepared together (by one worker)
 BAR_REFRESH_S: Final = 0.2
 LINE_EVERY_ROWS: Final = 100_000  # progress lines when stderr is not a terminal
 BAR_WIDTH: Final = 30
@@ -90,9 +100,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         command.add_argument(
             "--batch-size",
             type=int,
-            default=BATCH_SIZE,
+            default=None,
             metavar="N",
-            help=f"events per database transaction (default {BATCH_SIZE:,})",
+            help=f"events per database transaction (default: {FIRST_BATCH_SIZE:,} at first, "
+            f"doubling up to {BATCH_SIZE:,})",
+        )
+        command.add_argument(
+            "--workers",
+            type=int,
+            metavar="N",
+            help="processes that parse rows while this one writes (default: one per spare "
+            f"core, up to {MAX_WORKERS}, for files of {POOL_FROM_BYTES // 2**20} MiB or more; "
+            "0: parse here)",
         )
         command.set_defaults(handler=run, import_kind=kind)
 
@@ -108,8 +127,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     kind: ImportKind = args.import_kind
     path: Path = args.file
     rejects_path: Path = args.rejects or rejects_path_for(path)
-    if not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
         return _usage(f"--batch-size must be between 1 and {MAX_BATCH_SIZE}")
+    if args.workers is not None and not 0 <= args.workers <= MAX_WORKERS:
+        return _usage(f"--workers must be between 0 and {MAX_WORKERS}")
     if rejects_path.resolve() == path.resolve():
         return _usage("the rejects file cannot be the file being imported")
     try:
@@ -127,7 +148,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             return _usage(f"cannot write {rejects_path}: {exc.strerror or exc}")
         context = Context(path.name, settings.default_region, datetime.now(UTC))
         progress = Progress(source.size, tty=sys.stderr.isatty())
-        importer = Importer(row_parser(header, context), rejects, progress, args.batch_size)
+        job = Job(kind, header.names, context, settings.policy)
+        workers = workers_for(source.size, args.workers)
+        importer = Importer(job, workers, rejects, progress, args.batch_size)
         try:
             with rejects:
                 tally = asyncio.run(importer.run(settings, source))
@@ -272,66 +295,86 @@ class Tally:
         return self.new + self.repeated
 
 
+Prepare = Callable[[Chunk], "asyncio.Future[Prepared]"]
+
+
 class Importer:
+    """Reads the file in chunks, has each chunk prepared (`bot.import_pool`: by `workers`
+    processes, or here when that is 0), and stores the prepared events in batches while
+    the next chunks are being prepared."""
+
     def __init__(
-        self, parse: RowParser, rejects: Rejects, progress: Progress, batch_size: int
+        self,
+        job: Job,
+        workers: int,
+        rejects: Rejects,
+        progress: Progress,
+        batch_size: int | None,
     ) -> None:
-        self.parse = parse
+        self.job = job
+        self.workers = workers
         self.rejects = rejects
         self.progress = progress
-        self.batch_size = batch_size
+        self.fixed = batch_size is not None
+        self.batch_size = batch_size or FIRST_BATCH_SIZE
+        largest = batch_size or BATCH_SIZE
+        # Chunks being prepared while the oldest is collected: a batch's worth and more,
+        # so the workers go on while a batch is being stored.
+        self.in_flight = -(-largest // CHUNK_ROWS) + 2 * workers if workers else 0
         self.tally = Tally()
         self.opened = False  # whether the store could be opened (and the rows read)
         self._pending: asyncio.Task[AppendResult] | None = None
+        self._batch: list[PreparedEvent] = []
 
     async def run(self, settings: Settings, source: SourceFile) -> Tally:
         started = time.monotonic()
         async with opened_store(settings) as store:
             self.opened = True
+            pool = start_pool(self.job, self.workers) if self.workers else None
+            prepare = _in(pool) if pool is not None else _here(Preparer(self.job))
             try:
-                await self._read(store, source)
+                await self._read(store, source, prepare)
             except StorageError as exc:
                 self.tally.failure = exc
             finally:
                 await self._settle()
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
         self.tally.rejected_by_column = dict(self.rejects.by_column)
         self.tally.elapsed = time.monotonic() - started
         return self.tally
 
-    async def _read(self, store: Store, source: SourceFile) -> None:
-        tally = self.tally
-        batch: list[Event] = []
-        for row, fields in _records(source.rows):
-            if row % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-                if row % PROGRESS_EVERY == 0:
-                    self.progress.update(tally.rows_read, source.position())
-            if isinstance(fields, RowError):
-                tally.rows_read += 1
-                self._reject(row, [], fields)
-                continue
-            if not fields:
-                tally.blank += 1
-                continue
-            tally.rows_read += 1
-            try:
-                event = self.parse(fields, row)
-            except RowError as exc:
-                self._reject(row, fields, exc)
-                continue
-            batch.append(event)
-            if len(batch) >= self.batch_size:
-                await self._store(store, batch)
-                batch = []
-        if batch:
-            await self._store(store, batch)
+    async def _read(self, store: Store, source: SourceFile, prepare: Prepare) -> None:
+        sent: deque[tuple[Chunk, asyncio.Future[Prepared]]] = deque()
+        for chunk in chunks(source.text, first_line=source.rows.line_num + 1, size=CHUNK_ROWS):
+            sent.append((chunk, prepare(chunk)))
+            self.progress.update(chunk.first_row + chunk.records - 1, source.position())
+            while len(sent) > self.in_flight:
+                await self._take(store, *sent.popleft())
+            await asyncio.sleep(0)  # let the batch being stored go on
+        while sent:
+            await self._take(store, *sent.popleft())
+        if self._batch:
+            await self._store(store, self._batch)
         await self._collect()
 
-    def _reject(self, row: int, fields: Sequence[str], error: RowError) -> None:
-        self.tally.rejected += 1
-        self.rejects.add(row, fields, error)
+    async def _take(self, store: Store, chunk: Chunk, prepared: asyncio.Future[Prepared]) -> None:
+        """Count a prepared chunk, write its rejects, and store full batches of its events."""
+        done = await prepared
+        self.tally.rows_read += chunk.records - done.blank
+        self.tally.blank += done.blank
+        for row, fields, error in done.rejections():
+            self.tally.rejected += 1
+            self.rejects.add(row, fields, error)
+        self._batch.extend(done.events)
+        while len(self._batch) >= self.batch_size:
+            size = self.batch_size
+            batch, self._batch = self._batch[:size], self._batch[size:]
+            if not self.fixed:
+                self.batch_size = min(2 * size, BATCH_SIZE)
+            await self._store(store, batch)
 
-    async def _store(self, store: Store, batch: list[Event]) -> None:
+    async def _store(self, store: Store, batch: list[PreparedEvent]) -> None:
         """Hand `batch` to the store once the one before it is stored."""
         await self._collect()
         self._pending = asyncio.create_task(store.append(batch))
@@ -356,28 +399,24 @@ class Importer:
                 self.tally.failure = self.tally.failure or exc
 
 
-class _Rows(Protocol):
-    """A CSV reader: rows, and how many lines of the file it has read."""
+def _here(preparer: Preparer) -> Prepare:
+    """Chunks prepared in this process, each as it is sent."""
 
-    line_num: int
+    def prepare(chunk: Chunk) -> asyncio.Future[Prepared]:
+        done: asyncio.Future[Prepared] = asyncio.get_running_loop().create_future()
+        done.set_result(preparer(chunk))
+        return done
 
-    def __next__(self) -> list[str]: ...
+    return prepare
 
 
-def _records(rows: _Rows) -> Iterator[tuple[int, list[str] | RowError]]:
-    """Each data row with its number (1 = the first row after the header; blank lines
-    count); a row the CSV reader cannot read comes as its error, and reading goes on."""
-    row = 0
-    while True:
-        row += 1
-        try:
-            fields = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield row, RowError("row", f"not readable as CSV (line {rows.line_num}): {exc}")
-            continue
-        yield row, fields
+def _in(pool: Executor) -> Prepare:
+    """Chunks prepared by the pool's workers."""
+
+    def prepare(chunk: Chunk) -> asyncio.Future[Prepared]:
+        return asyncio.get_running_loop().run_in_executor(pool, prepare_in_worker, chunk)
+
+    return prepare
 
 
 def _summary(kind: ImportKind, path: Path, header: Header, tally: Tally, rejects: Path) -> str:

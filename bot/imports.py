@@ -71,6 +71,7 @@ class RowError(ValueError):
     def __init__(self, column: str, reason: str) -> None:
         super().__init__(f"{column}: {reason}")
         self.column = column
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

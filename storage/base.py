@@ -121,15 +121,15 @@ class Subject:
     feed_seq: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Projection:
+class Projection(NamedTuple):
     """What the projector derives from a subject's events.
 
     `state` is the full state; `summary` what senders need to know, compact and without
     anything that changes unless the eligibility does ('' for the default). A change of
     `summary` is a change of eligibility: the store puts the subject at the head of the
     change feed and writes a `changes` row in the same transaction. `phone` and `user_id`
-    name the subject in the feed.
+    name the subject in the feed. (A named tuple: cheap to build, and to send between
+    processes by the thousand.)
     """
 
     state: str
@@ -141,6 +141,25 @@ class Projection:
 # Derives a subject's projection from all of its events, in ledger order: records read
 # back, and the caller's own objects for events of this batch.
 Projector = Callable[[Sequence[NewEvent]], Projection]
+
+
+class PreparedEvent(NamedTuple):
+    """A new event already turned into its row (`storage.codec.prepare`), with the projection
+    it derives on its own: what a bulk loader hands `append` when parsing and deriving ran
+    elsewhere, in worker processes.
+
+    A subject that the event creates by itself is given `alone` as it is; every other
+    subject is derived again from all of its events, this one read back from `row`.
+    """
+
+    id: str
+    identity_keys: tuple[str, ...]
+    row: tuple[Any, ...]  # `codec.event_params` of the event
+    alone: Projection
+
+
+# What `append` takes: the caller's events, or events prepared elsewhere.
+Appendable = NewEvent | PreparedEvent
 
 
 class FeedEntry(NamedTuple):
@@ -187,7 +206,7 @@ class Store(Protocol):
 
     async def append(
         self,
-        events: Sequence[NewEvent],
+        events: Sequence[Appendable],
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:
@@ -328,11 +347,11 @@ class Store(Protocol):
 
 
 def split_new(
-    batches: Sequence[Sequence[NewEvent]], stored: set[str]
-) -> tuple[list[NewEvent], list[tuple[bool, ...]]]:
+    batches: Sequence[Sequence[Appendable]], stored: set[str]
+) -> tuple[list[Appendable], list[tuple[bool, ...]]]:
     """The events to insert (neither `stored` nor seen earlier in the batches), and for each
     batch which of its events are new. `stored` grows by the new ids."""
-    fresh: list[NewEvent] = []
+    fresh: list[Appendable] = []
     flags: list[tuple[bool, ...]] = []
     for events in batches:
         marks = []

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
 import pydantic_core
 
-from storage.base import EventRecord, NewEvent, SubscriptionRecord
+from storage.base import (
+    Appendable,
+    EventRecord,
+    NewEvent,
+    PreparedEvent,
+    Projection,
+    Projector,
+    SubscriptionRecord,
+)
 
 _SPACE = re.compile(r"\s")
 
@@ -76,6 +84,29 @@ def event_params(e: NewEvent) -> tuple[Any, ...]:
         e.actor,
         e.language,
         dumps(dict(e.evidence)) if e.evidence else "{}",
+    )
+
+
+def prepare(event: NewEvent, projector: Projector) -> PreparedEvent:
+    """The event as a row, with the projection it derives on its own (see `PreparedEvent`)."""
+    return PreparedEvent(
+        event.id, tuple(event.identity_keys), event_params(event), projector([event])
+    )
+
+
+def row_of(event: Appendable) -> tuple[Any, ...]:
+    """The column values of a new event (`event_params`), prepared or not."""
+    return event.row if isinstance(event, PreparedEvent) else event_params(event)
+
+
+def project(projector: Projector, events: Sequence[Appendable], *, new: bool) -> Projection:
+    """The projection of a subject from its events: a new subject of one prepared event
+    takes the one that came with it; otherwise prepared events are read back from their rows.
+    """
+    if new and len(events) == 1 and isinstance(events[0], PreparedEvent):
+        return events[0].alone
+    return projector(
+        [event_from_row((None, *e.row)) if isinstance(e, PreparedEvent) else e for e in events]
     )
 
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import asyncpg
 
 from storage.base import (
+    Appendable,
     AppendResult,
     DeliveryRecord,
     EventRecord,
     FeedEntry,
-    NewEvent,
     Projector,
     QuarantineRecord,
     StorageError,
@@ -456,7 +456,7 @@ class PostgresStore:
 
     async def append(
         self,
-        events: Sequence[NewEvent],
+        events: Sequence[Appendable],
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:

@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, TypeAlias
 import asyncpg
 
 from storage.base import (
+    Appendable,
     AppendResult,
-    NewEvent,
     Projection,
     Projector,
     QuarantineRecord,
     split_new,
 )
-from storage.codec import EVENT_COLUMNS, event_from_row, event_params, us
+from storage.codec import EVENT_COLUMNS, event_from_row, project, row_of, us
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -69,7 +69,7 @@ class Conflict(Exception):
 
 @dataclass(frozen=True, slots=True)
 class AppendJob:
-    events: Sequence[NewEvent]
+    events: Sequence[Appendable]
     quarantine: QuarantineRecord | None
 
 
@@ -92,7 +92,7 @@ async def append_batch(
     await _lock_identities(conn, keys)
     existing, owner = await _stored(conn, list({e.id for job in jobs for e in job.events}), keys)
     fresh, created_per_job = split_new([job.events for job in jobs], existing)
-    params = [event_params(e) for e in fresh]  # refuses malformed words before any write
+    params = [row_of(e) for e in fresh]  # refuses malformed words before any write
 
     links = await _link_identities(conn, fresh, owner)
     if fresh:
@@ -120,7 +120,7 @@ class _Links:
 
 
 async def _link_identities(
-    conn: Connection, events: Sequence[NewEvent], known: dict[str, int]
+    conn: Connection, events: Sequence[Appendable], known: dict[str, int]
 ) -> _Links:
     """Link the new events' keys (`known`: their owners as read) and file the events."""
     keys = sorted({k for e in events for k in e.identity_keys})
@@ -253,7 +253,7 @@ class _Plan:
     merged: dict[int, int]
 
 
-def _plan(events: Sequence[NewEvent], known: dict[str, int]) -> _Plan:
+def _plan(events: Sequence[Appendable], known: dict[str, int]) -> _Plan:
     """File each event under a subject; join subjects that one event shows to be one person.
 
     The survivor of a merge is the oldest existing subject (the smallest id), else the
@@ -320,14 +320,14 @@ async def _quarantine(
 
 
 async def _project(
-    conn: Connection, links: _Links, fresh: Sequence[NewEvent], projector: Projector
+    conn: Connection, links: _Links, fresh: Sequence[Appendable], projector: Projector
 ) -> None:
     """Re-derive every touched subject from all of its events.
 
     A subject created in this batch has no events but the fresh ones, so they are given as
     the caller made them; older subjects are read whole, in ledger order.
     """
-    grouped: dict[int, list[NewEvent]] = defaultdict(list)
+    grouped: dict[int, list[Appendable]] = defaultdict(list)
     for e in fresh:
         sid = links.subject_of.get(e.id)
         if sid in links.created:
@@ -336,7 +336,10 @@ async def _project(
     await _read_events(conn, older, grouped)
     touched = sorted(links.touched)
     await _store_projections(
-        conn, touched, [projector(grouped[sid]) for sid in touched], links.summaries
+        conn,
+        touched,
+        [project(projector, grouped[sid], new=sid in links.created) for sid in touched],
+        links.summaries,
     )
 
 
@@ -345,15 +348,18 @@ async def rederive(
 ) -> None:
     """Re-derive existing subjects (whose rows the caller has locked, reading `summaries`)
     from all their events."""
-    grouped: dict[int, list[NewEvent]] = defaultdict(list)
+    grouped: dict[int, list[Appendable]] = defaultdict(list)
     await _read_events(conn, subject_ids, grouped)
     await _store_projections(
-        conn, subject_ids, [projector(grouped[sid]) for sid in subject_ids], summaries
+        conn,
+        subject_ids,
+        [project(projector, grouped[sid], new=False) for sid in subject_ids],
+        summaries,
     )
 
 
 async def _read_events(
-    conn: Connection, subject_ids: Sequence[int], into: dict[int, list[NewEvent]]
+    conn: Connection, subject_ids: Sequence[int], into: dict[int, list[Appendable]]
 ) -> None:
     if not subject_ids:
         return

@@ -29,11 +29,11 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from storage.base import (
+    Appendable,
     AppendResult,
     DeliveryRecord,
     EventRecord,
     FeedEntry,
-    NewEvent,
     Projector,
     QuarantineRecord,
     StorageError,
@@ -48,10 +48,11 @@ from storage.codec import (
     EVENT_COLUMNS,
     SUBSCRIPTION_COLUMNS,
     event_from_row,
-    event_params,
     from_us,
     migrations,
     parse_ts,
+    project,
+    row_of,
     subscription_from_row,
     ts,
     us,
@@ -88,7 +89,7 @@ def _marks(n: int) -> str:
 
 @dataclass
 class _Append:
-    events: Sequence[NewEvent]
+    events: Sequence[Appendable]
     quarantine: QuarantineRecord | None
 
 
@@ -434,7 +435,7 @@ class SQLiteStore:
 
     async def append(
         self,
-        events: Sequence[NewEvent],
+        events: Sequence[Appendable],
         *,
         quarantine: QuarantineRecord | None = None,
     ) -> AppendResult:
@@ -817,7 +818,7 @@ def _append_many(
     subject_of, touched, created = _link_identities(conn, fresh)
     conn.executemany(
         f"INSERT INTO events ({EVENT_COLUMNS}, subject_id) VALUES ({_marks(17)})",
-        [(*event_params(e), subject_of.get(e.id)) for e in fresh],
+        [(*row_of(e), subject_of.get(e.id)) for e in fresh],
     )
     quarantine_ids = [_quarantine(conn, job.quarantine) for job in jobs]
     _project(conn, touched, created, fresh, subject_of, projector)
@@ -842,7 +843,7 @@ def _quarantine(conn: sqlite3.Connection, q: QuarantineRecord | None) -> int | N
 
 
 def _link_identities(
-    conn: sqlite3.Connection, events: Sequence[NewEvent]
+    conn: sqlite3.Connection, events: Sequence[Appendable]
 ) -> tuple[dict[str, int], set[int], set[int]]:
     """File each event under a subject; join subjects that one event shows to be one person.
 
@@ -911,7 +912,7 @@ def _project(
     conn: sqlite3.Connection,
     touched: set[int],
     created: set[int],
-    fresh: Sequence[NewEvent],
+    fresh: Sequence[Appendable],
     subject_of: dict[str, int],
     projector: Projector,
 ) -> None:
@@ -921,7 +922,7 @@ def _project(
     A subject created in this batch has no events but the fresh ones, so they are not
     read back; older subjects are read whole.
     """
-    grouped: dict[int, list[NewEvent]] = defaultdict(list)
+    grouped: dict[int, list[Appendable]] = defaultdict(list)
     for e in fresh:
         sid = subject_of.get(e.id)
         if sid in created:
@@ -940,7 +941,9 @@ def _project(
             part,
         ):
             grouped[row[0]].append(event_from_row(row[1:]))
-    projections = {sid: projector(grouped[sid]) for sid in sorted(touched)}
+    projections = {
+        sid: project(projector, grouped[sid], new=sid in created) for sid in sorted(touched)
+    }
     changed = [sid for sid, p in projections.items() if p.summary != before.get(sid, "")]
     feed_seq: dict[int, int] = {}
     now_us = us(datetime.now(UTC))

@@ -447,10 +447,16 @@ def migrated(tmp_path: Path, database_url: str) -> str:
     return database_url
 
 
-def test_import_suppressions(tmp_path: Path, migrated: str) -> None:
+# Rows prepared in this process (the default for a small file), or by a worker process.
+@pytest.mark.parametrize("workers", ["0", "1"], ids=["here", "worker"])
+def test_import_suppressions(tmp_path: Path, migrated: str, workers: str) -> None:
     source = tmp_path / "optouts.csv"
     source.write_text(SUPPRESSIONS_CSV, encoding="utf-8")
-    done = _cli(tmp_path, migrated, "import", "suppressions", "optouts.csv", "--batch-size", "2")
+    done = _cli(
+        tmp_path,
+        migrated,
+        *("import", "suppressions", "optouts.csv", "--batch-size", "2", "--workers", workers),
+    )
     assert done.returncode == 1, done.stderr
     summary = _summary(done.stdout)
     assert done.stdout.startswith("imported suppressions from optouts.csv\n")
@@ -604,6 +610,7 @@ def test_an_unmigrated_postgresql_database_is_refused_before_reading(
             id="no-reason-column",
         ),
         pytest.param("phone\n", ["--batch-size", "0"], "--batch-size must be between", id="batch"),
+        pytest.param("phone\n", ["--workers", "5"], "--workers must be between", id="workers"),
     ],
 )
 def test_usage_errors_exit_2_before_anything_is_stored(

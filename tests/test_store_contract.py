@@ -27,6 +27,7 @@ from bot.state import BlockKind, Policy
 from storage.base import (
     AppendResult,
     EventRecord,
+    PreparedEvent,
     Projection,
     Projector,
     QuarantineRecord,
@@ -35,7 +36,7 @@ from storage.base import (
     StoreUnavailable,
     TokenRecord,
 )
-from storage.codec import migrations
+from storage.codec import event_params, migrations
 from storage.postgres import PostgresStore
 from storage.sqlite import SQLiteStore
 from tests import pg
@@ -771,6 +772,55 @@ async def test_a_new_subjects_state_matches_a_rederivation_from_its_stored_event
     assert (
         subject.state == make_projector(Policy())(await backend_store.events_of(subject.id)).state
     )
+
+
+def prepared(event: EventRecord, alone: Projection) -> PreparedEvent:
+    """`event` as a bulk loader hands it over, with the projection it claims to give alone."""
+    return PreparedEvent(event.id, event.identity_keys, event_params(event), alone)
+
+
+async def test_a_prepared_event_of_a_new_subject_brings_its_projection(
+    backend_store: Store, spy: Spy
+) -> None:
+    first = record("first", ids=("p:+1", "h:one"), evidence={"row": 7})
+    given = Projection("given state", "given summary", "+1", None)
+    result = await backend_store.append([prepared(first, given)])
+    assert result.created == (True,)
+    subject = await backend_store.subject(["h:one"])
+    assert subject is not None
+    assert (subject.state, subject.summary, subject.phone) == ("given state", "given summary", "+1")
+    assert subject.feed_seq is not None  # a new summary: at the head of the feed
+    assert not spy.saw("first")
+    # Stored as the event it was made from.
+    assert replace(await stored(backend_store, "first"), seq=None) == first
+
+    again = await backend_store.append([prepared(first, Projection("other"))])
+    assert again.created == (False,)
+    assert await state_of(backend_store, "p:+1") == "given state"
+
+
+async def test_prepared_events_joining_a_subject_are_derived_with_all_its_events(
+    backend_store: Store, spy: Spy
+) -> None:
+    older = record("older", ids=("p:+1",), kind=Kind.CONSENT.value)
+    await backend_store.append([older])
+    later = record("later", ids=("p:+1",), at=T0 + HOUR)
+    await backend_store.append([prepared(later, Projection("never used"))])
+    assert await state_of(backend_store, "p:+1") == key_kind([older, later])
+    subject = await backend_store.subject(["p:+1"])
+    assert subject is not None
+    assert spy.seen[-1] == await backend_store.events_of(subject.id)  # read back, in order
+
+    # Two prepared events of one new subject in one append: derived from both.
+    a = record("a", ids=("p:+2",))
+    b = record("b", ids=("p:+2",), kind=Kind.OPT_IN.value, at=T0 + HOUR)
+    await backend_store.append([prepared(a, Projection("a alone")), prepared(b, Projection("b"))])
+    assert await state_of(backend_store, "p:+2") == key_kind([a, b])
+
+    # A prepared event that links two subjects merges them, and the merged one is derived.
+    link = record("link", ids=("p:+1", "p:+2"), kind=Kind.MESSAGE.value, at=T0 + 2 * HOUR)
+    await backend_store.append([prepared(link, Projection("never used"))])
+    assert await state_of(backend_store, "p:+2") == key_kind([older, later, a, b, link])
 
 
 async def test_a_duplicate_append_does_not_change_the_state(backend_store: Store) -> None:
