@@ -109,7 +109,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "--workers",
             type=int,
             metavar="N",
-            help="processes that parse rows while this one writes (default: one per spare "
+            help="processes that parse rows while this one writes (default: one per "
             f"core, up to {MAX_WORKERS}, for files of {POOL_FROM_BYTES // 2**20} MiB or more; "
             "0: parse here)",
         )
@@ -366,7 +366,7 @@ class Importer:
         for row, fields, error in done.rejections():
             self.tally.rejected += 1
             self.rejects.add(row, fields, error)
-        self._batch.extend(done.events)
+        self._batch.extend(done.events())
         while len(self._batch) >= self.batch_size:
             size = self.batch_size
             batch, self._batch = self._batch[:size], self._batch[size:]

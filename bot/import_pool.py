@@ -18,18 +18,19 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from bot.imports import Context, ImportKind, RowError, read_header, row_parser
 from bot.ledger import make_projector
 from bot.state import Policy
-from storage.base import PreparedEvent
+from storage.base import PreparedEvent, Projection
 from storage.codec import prepare
 
 # Files smaller than this are prepared in the importing process: starting workers (each
 # imports the parser and the rules) costs more than it saves on a few thousand rows.
 POOL_FROM_BYTES: Final = 4 * 1024 * 1024
 MAX_WORKERS: Final = 4
+WORKER_NICENESS: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +59,21 @@ class Rejected(NamedTuple):
     error: RowError
 
 
+# A prepared event as plain tuples (`_plain`): a worker's answer is unpickled in the
+# importing process, and plain tuples come back without a call per object, twice as fast.
+Plain = tuple[str, tuple[str, ...], tuple[Any, ...], tuple[str, str, str | None, str | None]]
+
+
 class Prepared(NamedTuple):
     """A chunk's events, its rejected records in row order, and its blank lines."""
 
-    events: list[PreparedEvent]
+    plain: list[Plain]
     rejected: list[tuple[int, list[str], str, str]]  # row, fields, column, reason
     blank: int
+
+    def events(self) -> list[PreparedEvent]:
+        new = tuple.__new__
+        return [new(PreparedEvent, (i, k, r, new(Projection, a))) for i, k, r, a in self.plain]
 
     def rejections(self) -> list[Rejected]:
         return [Rejected(row, f, RowError(column, why)) for row, f, column, why in self.rejected]
@@ -107,7 +117,7 @@ class Preparer:
 
     def __call__(self, chunk: Chunk) -> Prepared:
         """Rejected rows come back as plain values: cheap to send from a worker."""
-        events: list[PreparedEvent] = []
+        plain: list[Plain] = []
         rejected: list[tuple[int, list[str], str, str]] = []
         blank = 0
         reader = csv.reader(io.StringIO(chunk.text, newline=""), strict=True)
@@ -130,19 +140,28 @@ class Preparer:
             except RowError as exc:
                 rejected.append((row, fields, exc.column, exc.reason))
                 continue
-            events.append(prepare(event, self._projector))
-        return Prepared(events, rejected, blank)
+            done = prepare(event, self._projector)
+            alone = done.alone
+            plain.append(
+                (
+                    done.id,
+                    done.identity_keys,
+                    done.row,
+                    (alone.state, alone.summary, alone.phone, alone.user_id),
+                )
+            )
+        return Prepared(plain, rejected, blank)
 
 
 def workers_for(size: int, requested: int | None) -> int:
-    """How many worker processes to use: as asked, else one per spare core (up to
-    `MAX_WORKERS`) for a file of `POOL_FROM_BYTES` or more, else none. (The importing
-    process keeps a core busy writing: one more worker only takes turns with it.)"""
+    """How many worker processes to use: as asked, else one per core (up to `MAX_WORKERS`)
+    for a file of `POOL_FROM_BYTES` or more, else none. Workers run at a lower priority
+    than the importing process: its writing comes first, and they use what it leaves."""
     if requested is not None:
         return requested
     if size < POOL_FROM_BYTES:
         return 0
-    return max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
+    return min(MAX_WORKERS, os.cpu_count() or 1)
 
 
 def start_pool(job: Job, workers: int) -> Executor:
@@ -164,6 +183,7 @@ _worker: Preparer | None = None
 
 def _start_worker(job: Job) -> None:
     global _worker
+    os.nice(WORKER_NICENESS)
     _worker = Preparer(job)
 
 

@@ -119,7 +119,7 @@ def test_the_preparer_numbers_rows_as_the_file_does() -> None:
     )
     done = Preparer(JOB)(_one_chunk(text))
     assert done.blank == 1
-    assert [event_from_row((None, *e.row)).evidence["row"] for e in done.events] == [1, 3]
+    assert [event_from_row((None, *e.row)).evidence["row"] for e in done.events()] == [1, 3]
     rejected = done.rejections()
     assert [(r.row, r.error.column) for r in rejected] == [(4, "phone"), (5, "row")]
     assert rejected[0].fields[0] == "not a number"
@@ -130,7 +130,7 @@ def test_the_preparer_numbers_rows_as_the_file_does() -> None:
 def test_a_chunk_further_down_keeps_the_files_row_and_line_numbers() -> None:
     chunk = Chunk(first_row=41, first_line=50, records=2, text=GOOD + "+7,x,crm,r,t\n")
     done = Preparer(JOB)(chunk)
-    assert event_from_row((None, *done.events[0].row)).evidence["row"] == 41
+    assert event_from_row((None, *done.events()[0].row)).evidence["row"] == 41
     assert [r.row for r in done.rejections()] == [42]
 
 
@@ -138,7 +138,7 @@ def test_a_prepared_event_is_the_parsed_event_with_the_projection_it_gives_alone
     parse = row_parser(read_header(JOB.kind, JOB.names), JOB.context)
     event = parse(GOOD.rstrip("\n").split(","), 1)
     projector = make_projector(JOB.policy)
-    (done,) = Preparer(JOB)(_one_chunk(GOOD)).events
+    (done,) = Preparer(JOB)(_one_chunk(GOOD)).events()
     assert done == prepare(event, projector)
     assert done.row == event_params(event)
     assert done.alone == projector([event])
@@ -154,9 +154,9 @@ def test_a_prepared_event_is_the_parsed_event_with_the_projection_it_gives_alone
     ("size", "requested", "cores", "expected"),
     [
         (POOL_FROM_BYTES - 1, None, 8, 0),
-        (POOL_FROM_BYTES, None, 2, 1),
+        (POOL_FROM_BYTES, None, 2, 2),
         (POOL_FROM_BYTES, None, 64, 4),
-        (POOL_FROM_BYTES, None, 1, 0),
+        (POOL_FROM_BYTES, None, 1, 1),
         (10, 3, 2, 3),
         (POOL_FROM_BYTES * 9, 0, 8, 0),
     ],
@@ -174,8 +174,8 @@ def test_a_worker_process_prepares_what_this_process_would() -> None:
     with start_pool(JOB, 1) as pool:
         there: Prepared = pool.submit(prepare_in_worker, chunk).result(timeout=60)
     here = Preparer(JOB)(chunk)
-    assert [e.row for e in there.events] == [e.row for e in here.events]
-    assert [e.alone.state for e in there.events] == [e.alone.state for e in here.events]
+    assert [e.row for e in there.events()] == [e.row for e in here.events()]
+    assert [e.alone.state for e in there.events()] == [e.alone.state for e in here.events()]
     assert there.rejected == here.rejected
     assert there.blank == here.blank == 0
 
