@@ -23,6 +23,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,10 +169,16 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if tally.failure is not None:
         print(
             f"consentbot: the import stopped after {tally.stored:,} stored rows: "
-            f"{_masked(str(tally.failure))}; run it again to finish (stored rows are skipped)",
+            f"{_why(tally.failure)}; run it again to finish (stored rows are skipped)",
             file=sys.stderr,
         )
     return EXIT_REJECTS if tally.rejected or tally.failure else EXIT_OK
+
+
+def _why(failure: Exception) -> str:
+    if isinstance(failure, BrokenProcessPool):
+        return "a worker process stopped unexpectedly (killed, or out of memory?)"
+    return _masked(str(failure))
 
 
 def _masked(text: str) -> str:
@@ -288,7 +295,7 @@ class Tally:
     rejected: int = 0
     rejected_by_column: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
-    failure: StorageError | None = None
+    failure: StorageError | BrokenProcessPool | None = None
 
     @property
     def stored(self) -> int:
@@ -334,7 +341,7 @@ class Importer:
             prepare = _in(pool) if pool is not None else _here(Preparer(self.job))
             try:
                 await self._read(store, source, prepare)
-            except StorageError as exc:
+            except (StorageError, BrokenProcessPool) as exc:
                 self.tally.failure = exc
             finally:
                 await self._settle()
@@ -345,24 +352,32 @@ class Importer:
         return self.tally
 
     async def _read(self, store: Store, source: SourceFile, prepare: Prepare) -> None:
-        sent: deque[tuple[Chunk, asyncio.Future[Prepared]]] = deque()
-        for chunk in chunks(source.text, first_line=source.rows.line_num + 1, size=CHUNK_ROWS):
-            sent.append((chunk, prepare(chunk)))
-            self.progress.update(chunk.first_row + chunk.records - 1, source.position())
-            while len(sent) > self.in_flight:
+        # Each chunk with its answer to come and how far into the file it ends.
+        sent: deque[tuple[Chunk, asyncio.Future[Prepared], int]] = deque()
+        try:
+            for chunk in chunks(source.text, first_line=source.rows.line_num + 1, size=CHUNK_ROWS):
+                sent.append((chunk, prepare(chunk), source.position()))
+                while len(sent) > self.in_flight:
+                    await self._take(store, *sent.popleft())
+                await asyncio.sleep(0)  # let the batch being stored go on
+            while sent:
                 await self._take(store, *sent.popleft())
-            await asyncio.sleep(0)  # let the batch being stored go on
-        while sent:
-            await self._take(store, *sent.popleft())
+        finally:
+            for _, future, _ in sent:  # after a failure: the chunks not taken are dropped
+                if not future.cancel() and not future.cancelled():
+                    future.exception()  # the same failure, already on its way up
         if self._batch:
             await self._store(store, self._batch)
         await self._collect()
 
-    async def _take(self, store: Store, chunk: Chunk, prepared: asyncio.Future[Prepared]) -> None:
+    async def _take(
+        self, store: Store, chunk: Chunk, prepared: asyncio.Future[Prepared], position: int
+    ) -> None:
         """Count a prepared chunk, write its rejects, and store full batches of its events."""
         done = await prepared
         self.tally.rows_read += chunk.records - done.blank
         self.tally.blank += done.blank
+        self.progress.update(self.tally.rows_read, position)
         for row, fields, error in done.rejections():
             self.tally.rejected += 1
             self.rejects.add(row, fields, error)
@@ -431,7 +446,12 @@ def _summary(kind: ImportKind, path: Path, header: Header, tally: Tally, rejects
     ]
     if tally.failure is not None:
         missing = tally.rows_read - tally.stored - tally.rejected
-        lines.append(f"  not stored       {missing:>12,}  (the database failed)")
+        cause = (
+            "a worker stopped"
+            if isinstance(tally.failure, BrokenProcessPool)
+            else "the database failed"
+        )
+        lines.append(f"  not stored       {missing:>12,}  ({cause})")
     if tally.blank:
         lines.append(f"  blank lines      {tally.blank:>12,}  (skipped)")
     if header.extra:

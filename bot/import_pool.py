@@ -15,6 +15,7 @@ import csv
 import io
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -183,6 +184,9 @@ _worker: Preparer | None = None
 
 def _start_worker(job: Job) -> None:
     global _worker
+    # Ctrl-C reaches the whole process group: the importing process handles it, and stops
+    # the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)
     _worker = Preparer(job)
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -651,3 +654,68 @@ def test_bytes_that_are_not_utf8_reject_their_row_and_come_back_unchanged(tmp_pa
         rejects
         == b"row,error," + header.rstrip() + b"\r\n1,row: not valid UTF-8," + bad[:-1] + b"\r\n"
     )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _stored_events(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_worker_killed_mid_import_stops_it_and_a_rerun_finishes(tmp_path: Path) -> None:
+    rows = 60_000
+    with (tmp_path / "big.csv").open("w", encoding="utf-8") as out:
+        out.write("phone,categories,source,reason,occurred_at\n")
+        for i in range(rows):
+            out.write(f"+7998{i:07d},all,crm,asked to stop,2026-09-01T12:00:00Z\n")
+    db = tmp_path / "big.db"
+    url = f"sqlite:///{db}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTBOT_")}
+    env.update(CONSENTBOT_DATABASE_URL=url, CONSENTBOT_APP_SECRET="s", CONSENTBOT_VERIFY_TOKEN="v")
+    args = [sys.executable, "-m", "bot", "import", "suppressions", "big.csv", "--workers", "1"]
+    with subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as importing:
+        deadline = time.monotonic() + 60
+        while _stored_events(db) == 0:  # the first batch is committed
+            assert time.monotonic() < deadline
+            assert importing.poll() is None
+            time.sleep(0.05)
+        workers = [p for p in _children(importing.pid) if "spawn_main" in _cmdline(p)]
+        assert len(workers) == 1
+        os.kill(workers[0], signal.SIGKILL)
+        stdout, stderr = importing.communicate(timeout=60)
+    assert importing.returncode == 1, stderr
+    assert "a worker process stopped unexpectedly" in stderr
+    assert "run it again to finish" in stderr
+    assert "Traceback" not in stderr
+    summary = _summary(stdout)
+    assert "(a worker stopped)" in summary["not stored"]
+    stored = _stored_events(db)
+    assert 0 < stored < rows
+
+    again = _cli(tmp_path, url, "import", "suppressions", "big.csv", "--workers", "0")
+    assert again.returncode == 0, again.stderr
+    assert _counts(_summary(again.stdout)) == (rows, rows - stored, stored, 0)
+    assert _stored_events(db) == rows
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
