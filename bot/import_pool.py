@@ -12,6 +12,7 @@ file's order, and row numbers are the same as when the file is read in one piece
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import multiprocessing
 import os
@@ -179,6 +180,19 @@ def start_pool(job: Job, workers: int) -> Executor:
     )
 
 
+def stop_pool(pool: Executor, *, broken: bool) -> None:
+    """Stop the workers; chunks not yet prepared are dropped.
+
+    After a worker died, the pool's queue may be stuck writing a chunk into the pipe the
+    dead worker read: the process would then hang at exit, waiting for that write. Letting
+    the process exit without it loses nothing (the chunk was dropped anyway).
+    """
+    queue = getattr(pool, "_call_queue", None)  # gone once the pool is shut down
+    if broken and queue is not None:
+        queue.cancel_join_thread()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 _worker: Preparer | None = None
 
 
@@ -189,6 +203,10 @@ def _start_worker(job: Job) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)
     _worker = Preparer(job)
+    # What a worker makes is freed as soon as it is sent: no cycles to collect, and a
+    # collection would walk every object of the parser's number metadata again and again.
+    gc.freeze()
+    gc.disable()
 
 
 def prepare_in_worker(chunk: Chunk) -> Prepared:

@@ -702,7 +702,7 @@ def test_a_worker_killed_mid_import_stops_it_and_a_rerun_finishes(tmp_path: Path
     assert importing.returncode == 1, stderr
     assert "a worker process stopped unexpectedly" in stderr
     assert "run it again to finish" in stderr
-    assert "Traceback" not in stderr
+    assert "Traceback" not in stderr, stderr
     summary = _summary(stdout)
     assert "(a worker stopped)" in summary["not stored"]
     stored = _stored_events(db)
