@@ -101,7 +101,7 @@ _EMPTY = SubjectState()
 
 
 def _t(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
 
 
 def state_to_json(state: SubjectState) -> str:

@@ -170,9 +170,10 @@ def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
     # Each part below is skipped when no event could contribute to it: most subjects have
     # one or two kinds of events, and deriving runs for every subject a batch touches.
     scopes: set[str | None] = {None}
-    scopes.update(_scope(e, policy) for e in unique)
+    if policy.per_number_scope:
+        scopes.update(_scope(e, policy) for e in unique)
     blocks: list[Block] = []
-    for scope in sorted(scopes, key=lambda s: s or ""):
+    for scope in sorted(scopes, key=lambda s: s or "") if len(scopes) > 1 else scopes:
         visible = (
             unique
             if len(scopes) == 1
