@@ -686,7 +686,10 @@ def test_a_worker_killed_mid_import_stops_it_and_a_rerun_finishes(tmp_path: Path
     url = f"sqlite:///{db}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTBOT_")}
     env.update(CONSENTBOT_DATABASE_URL=url, CONSENTBOT_APP_SECRET="s", CONSENTBOT_VERIFY_TOKEN="v")
+    # Small batches keep the worker only a few chunks ahead of the writer: it is still
+    # preparing when it is killed, however fast the machine.
     args = [sys.executable, "-m", "bot", "import", "suppressions", "big.csv", "--workers", "1"]
+    args += ["--batch-size", "1000"]
     with subprocess.Popen(
         args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as importing:
