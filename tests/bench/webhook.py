@@ -1,16 +1,18 @@
 """Webhook ingestion benchmark: consentbot's `POST /webhook/whatsapp` against a bare endpoint.
 
     python -m tests.bench.webhook [--requests 20000] [--connections 32] [--database-url URL ...]
-                                  [--no-postgres]
+                                  [--no-postgres] [--no-floor]
 
 Each delivery is one correctly signed text message from a distinct sender with a distinct
 wamid; every 5th text is «СТОП» (an opt-out). The bare aiohttp endpoint (read the body,
-answer 200) runs first, then consentbot once per database URL (by default a fresh SQLite
+answer 200) runs first. Then, per backend, the durable floor (`tests.bench.durable`: verify,
+parse, commit one row per delivery, answer; what any durable endpoint costs on this machine)
+and consentbot, once per database URL (by default a fresh SQLite
 file and, when the local server answers, a fresh PostgreSQL database, dropped afterwards;
 `CONSENTBOT_TEST_POSTGRES_URL` names another server), each server in its own
 subprocess so that it and the load generator run on different cores. A PostgreSQL database
 is migrated first (`consentbot migrate`: the server does not migrate it). The events table is
-counted afterwards: every 200 must have committed its one event.
+counted afterwards: every 200 must have committed its one event (the floor's one row).
 
 Exit status 1 when a server fails to start or dies, a delivery is not answered 200, or the
 event count does not match the 200 answers.
@@ -41,7 +43,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from tests import meta
-from tests.bench import loadgen
+from tests.bench import durable, loadgen
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_PATH = "/webhook/whatsapp"
@@ -62,6 +64,9 @@ CUSTOMER_TEXTS = (
 )
 CONSENTBOT_COMMAND = "{python} -m bot serve"
 BARE_COMMAND = "{python} -m tests.bench.bare --port {port}"
+FLOOR_COMMAND = (
+    "{python} -m tests.bench.durable --port {port} --database {database} --secret {secret}"
+)
 
 
 class ServerError(Exception):
@@ -74,6 +79,7 @@ class Outcome:
 
     name: str
     backend: str = ""
+    role: str = "consentbot"  # or "bare", or "floor"
     result: loadgen.LoadResult | None = None
     server_cpu: float | None = None
     other_cpu: float | None = None
@@ -123,9 +129,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def command_argv(template: str, port: int) -> list[str]:
-    """Split a command template, substituting {python} and {port}."""
-    return [part.format(python=sys.executable, port=port) for part in shlex.split(template)]
+def command_argv(template: str, port: int, **values: str) -> list[str]:
+    """Split a command template, substituting {python}, {port} and any other `values`."""
+    return [
+        part.format(python=sys.executable, port=port, **values) for part in shlex.split(template)
+    ]
 
 
 def tail(path: Path, limit: int = 4000) -> str:
@@ -283,25 +291,31 @@ class CountError(Exception):
     """The events of a database could not be counted."""
 
 
-def count_events_sqlite(url: str) -> int:
-    """`SELECT count(*) FROM events` in the SQLite file, opened read-only."""
+COUNTS = {
+    "events": "SELECT count(*) FROM events",
+    durable.TABLE_NAME: "SELECT count(*) FROM durable_floor",
+}
+
+
+def count_events_sqlite(url: str, table: str = "events") -> int:
+    """`SELECT count(*) FROM <table>` in the SQLite file, opened read-only."""
     path = sqlite_path(url)
     if not path.exists():
         raise CountError(f"database file {path} does not exist")
     connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        return int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
+        return int(connection.execute(COUNTS[table]).fetchone()[0])
     finally:
         connection.close()
 
 
-def count_events_postgresql(url: str) -> int:
-    """`SELECT count(*) FROM events` in the PostgreSQL database at `url`."""
+def count_events_postgresql(url: str, table: str = "events") -> int:
+    """`SELECT count(*) FROM <table>` in the PostgreSQL database at `url`."""
 
     async def count() -> int:
         connection = await asyncpg.connect(url, timeout=10)
         try:
-            return int(await connection.fetchval("SELECT count(*) FROM events"))
+            return int(await connection.fetchval(COUNTS[table]))
         finally:
             await connection.close()
 
@@ -311,7 +325,7 @@ def count_events_postgresql(url: str) -> int:
         raise CountError(f"cannot count events in {url}: {exc}") from exc
 
 
-EVENT_COUNTERS: dict[str, Callable[[str], int | None]] = {
+EVENT_COUNTERS: dict[str, Callable[[str, str], int | None]] = {
     "sqlite": count_events_sqlite,
     "postgresql": count_events_postgresql,
     "postgres": count_events_postgresql,
@@ -324,23 +338,24 @@ def backend_of(url: str) -> str:
     return "postgresql" if scheme == "postgres" else scheme
 
 
-def count_events(url: str) -> int | None:
-    """The number of events in the database at `url`, or None where this backend is not counted."""
+def count_events(url: str, table: str = "events") -> int | None:
+    """The number of rows in `table` (consentbot's events by default) at `url`, or None
+    where this backend is not counted."""
     counter = EVENT_COUNTERS.get(backend_of(url))
     if counter is None:
         return None
     try:
-        return counter(url)
+        return counter(url, table)
     except sqlite3.Error as exc:
         raise CountError(f"cannot count events in {url}: {exc}") from exc
 
 
-def check_events(outcome: Outcome, url: str, before: int | None) -> None:
-    """Compare the events committed during the run with the 200 answers it got."""
+def check_events(outcome: Outcome, url: str, before: int | None, table: str = "events") -> None:
+    """Compare the rows committed during the run with the 200 answers it got."""
     if outcome.result is None:
         return
     try:
-        after = count_events(url)
+        after = count_events(url, table)
     except CountError as exc:
         outcome.problems.append(str(exc))
         return
@@ -350,13 +365,14 @@ def check_events(outcome: Outcome, url: str, before: int | None) -> None:
     added = after - (before or 0)
     outcome.events = added
     oks = outcome.result.total_ok
-    note = f"events: {after}" if not before else f"events: {after} ({added} new, {before} before)"
+    noun = "events" if table == "events" else "rows"
+    note = f"{noun}: {after}" if not before else f"{noun}: {after} ({added} new, {before} before)"
     note += f", 200 answers: {oks} (warm-up included)"
     if added == oks:
         outcome.events_note = f"{note}: match"
     else:
         outcome.events_note = f"{note}: MISMATCH"
-        outcome.problems.append(f"{added} events committed but {oks} deliveries answered 200")
+        outcome.problems.append(f"{added} {noun} committed but {oks} deliveries answered 200")
 
 
 # Running one target
@@ -529,8 +545,24 @@ def run_consentbot(url: str, command: str, log_dir: Path, options: Options) -> O
     return outcome
 
 
+def run_floor(url: str, log_dir: Path, options: Options) -> Outcome:
+    """The durable floor (`tests.bench.durable`) on the backend of `url`: one row per delivery."""
+    outcome = Outcome(
+        name=f"durable floor {backend_of(url)}", backend=backend_of(url), role="floor"
+    )
+    port = free_port()
+    try:
+        before = count_events(url, durable.TABLE_NAME)
+    except CountError:
+        before = None
+    argv = command_argv(FLOOR_COMMAND, port, database=url, secret=options.secret)
+    measure(outcome, argv, {**os.environ}, port, log_dir, options)
+    check_events(outcome, url, before, durable.TABLE_NAME)
+    return outcome
+
+
 def run_bare(log_dir: Path, options: Options) -> Outcome:
-    outcome = Outcome(name="bare aiohttp")
+    outcome = Outcome(name="bare aiohttp", role="bare")
     port = free_port()
     env = {**os.environ}
     measure(outcome, command_argv(BARE_COMMAND, port), env, port, log_dir, options)
@@ -555,10 +587,10 @@ def fmt(value: float | None, spec: str = ".2f") -> str:
 def table_row(outcome: Outcome, bare: loadgen.LoadResult | None) -> str:
     result = outcome.result
     if result is None:
-        return f"{outcome.name:<22} (no result)"
+        return f"{outcome.name:<26} (no result)"
     ratio = result.rps / bare.rps if bare is not None and bare.rps > 0 else None
     return (
-        f"{outcome.name:<22} {result.requests:>8} {result.ok:>8} {result.rps:>8.0f}"
+        f"{outcome.name:<26} {result.requests:>8} {result.ok:>8} {result.rps:>8.0f}"
         f" {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.2f} {fmt(ratio):>6}"
         f" {fmt(outcome.server_cpu):>7} {result.client_cpu:>7.2f} {fmt(outcome.other_cpu):>7}"
     )
@@ -566,17 +598,22 @@ def table_row(outcome: Outcome, bare: loadgen.LoadResult | None) -> str:
 
 def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
     bare = outcomes[0].result if outcomes else None
+    floors = {o.backend: o.result for o in outcomes if o.role == "floor" and o.result is not None}
     lines = []
-    for index, outcome in enumerate(outcomes):
-        if index > 0 and outcome.result is not None and bare is not None and bare.rps > 0:
-            ratio = outcome.result.rps / bare.rps
-            target = TARGET_RATIOS.get(outcome.backend)
+    for outcome in outcomes:
+        result = outcome.result
+        if outcome.role != "bare" and result is not None and bare is not None and bare.rps > 0:
+            ratio = result.rps / bare.rps
+            target = TARGET_RATIOS.get(outcome.backend) if outcome.role == "consentbot" else None
             verdict = (
                 ""
                 if target is None
                 else f" (target >= {target}: " + ("met)" if ratio >= target else "NOT met)")
             )
-            lines.append(f"{outcome.name}: consentbot/bare = {ratio:.2f}{verdict}")
+            floor = floors.get(outcome.backend)
+            if outcome.role == "consentbot" and floor is not None and floor.rps > 0:
+                verdict += f"; consentbot/floor = {result.rps / floor.rps:.2f}"
+            lines.append(f"{outcome.name}: {outcome.role}/bare = {ratio:.2f}{verdict}")
         if outcome.events_note:
             lines.append(f"{outcome.name}: {outcome.events_note}")
         if outcome.backend == "postgresql":
@@ -592,7 +629,7 @@ def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
 def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
     """The table of every run, the consentbot/bare ratios, event checks and problems."""
     header = (
-        f"{'backend':<22} {'requests':>8} {'ok':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f"{'backend':<26} {'requests':>8} {'ok':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'max ms':>8} {'ratio':>6} {'srv cpu':>7} {'gen cpu':>7} {'other':>7}"
     )
     lines = [
@@ -614,6 +651,10 @@ def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
     lines.append(
         "ratio = rps / bare rps of the same round; srv cpu, gen cpu, other = cores used by the"
         " server, by this load generator, and by everything else on the machine"
+    )
+    lines.append(
+        "durable floor = read, verify the signature, parse the JSON, commit one row per delivery"
+        " (group commit) and answer: what any durable endpoint costs here (tests/bench/durable.py)"
     )
     lines.extend(notes)
     problems = [
@@ -658,6 +699,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="without --database-url: measure SQLite only, even when PostgreSQL answers",
     )
     parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the durable floor (tests.bench.durable) on each backend",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -683,10 +729,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+@dataclass(frozen=True)
+class Target:
+    """A backend to measure: consentbot at `url`, and the durable floor at `floor_url`."""
+
+    url: str
+    floor_url: str | None = None
+
+
 def run_round(
-    label: str, urls: Sequence[str], command: str, tmpdir: Path, options: Options
+    label: str, targets: Sequence[Target], command: str, tmpdir: Path, options: Options
 ) -> list[Outcome]:
-    """The bare endpoint, then consentbot on each database URL."""
+    """The bare endpoint, then for each backend the durable floor and consentbot."""
     total = options.warmup + options.requests
     print(f"{label}bare aiohttp: {total} requests ...", flush=True)
     bare = run_bare(tmpdir / "bare", options)
@@ -694,9 +748,14 @@ def run_round(
     outcomes = [bare]
     if bare.result is None:
         return outcomes
-    for index, url in enumerate(urls):
-        print(f"{label}consentbot {url}: {total} requests ...", flush=True)
-        outcome = run_consentbot(url, command, tmpdir / f"bot{index}", options)
+    for index, target in enumerate(targets):
+        if target.floor_url is not None:
+            print(f"{label}durable floor {target.floor_url}: {total} requests ...", flush=True)
+            floor = run_floor(target.floor_url, tmpdir / f"floor{index}", options)
+            floor.name = f"{label}{floor.name}"
+            outcomes.append(floor)
+        print(f"{label}consentbot {target.url}: {total} requests ...", flush=True)
+        outcome = run_consentbot(target.url, command, tmpdir / f"bot{index}", options)
         outcome.name = f"{label}{outcome.name}"
         outcomes.append(outcome)
     return outcomes
@@ -721,11 +780,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for number in range(1, args.rounds + 1):
             tmpdir = Path(tmp) / f"round{number}"
             tmpdir.mkdir()
-            urls = args.database_urls or [f"sqlite:///{tmpdir / 'bench.db'}"]
+            # The floor gets its own table in a given database, its own database otherwise.
+            targets = [Target(url, url) for url in args.database_urls or []] or [
+                Target(f"sqlite:///{tmpdir / 'bench.db'}", f"sqlite:///{tmpdir / 'floor.db'}")
+            ]
             if postgres is not None:
-                urls.append(postgres.fresh())
+                targets.append(Target(postgres.fresh(), postgres.fresh()))
+            if args.no_floor:
+                targets = [Target(target.url) for target in targets]
             label = f"#{number} " if args.rounds > 1 else ""
-            outcomes = run_round(label, urls, args.consentbot_command, tmpdir, options)
+            outcomes = run_round(label, targets, args.consentbot_command, tmpdir, options)
             rounds.append(outcomes)
             if outcomes[0].result is None:
                 break
