@@ -26,12 +26,21 @@ def make_app() -> web.Application:
     return app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def server_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options every benchmarked server takes: `--host` and `--port`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    web.run_app(make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    return parser
+
+
+def serve(app: web.Application, args: argparse.Namespace) -> None:
+    """Run `app` quietly (no access log, no banner) on `args.host`:`args.port`."""
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve(make_app(), server_parser(__doc__).parse_args(argv))
 
 
 if __name__ == "__main__":

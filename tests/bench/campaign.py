@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import functools
 import subprocess
 import sys
 import tempfile
@@ -261,17 +262,19 @@ def measure(url: str, folder: Path, count: int, options: Options) -> Figures:
     return figures
 
 
+def judged(backend: str, value: float | None, target: float) -> str:
+    """A figure with its target: met or not on SQLite; shown beside SQLite's elsewhere."""
+    if value is None:
+        return "not measured"
+    if backend != "sqlite":
+        return f"{value:.2f} (SQLite's target <= {target:g})"
+    return f"{value:.2f} (target <= {target:g}: {'met' if value <= target else 'NOT met'})"
+
+
 def report(all_figures: Sequence[Figures], count: int) -> str:
     lines = ["", f"campaign scale: {count:,} subjects (10% suppressed)", machine_line(), ""]
     for f in all_figures:
-
-        def verdict(value: float | None, target: float) -> str:
-            if value is None:
-                return "not measured"
-            if f.backend != "sqlite":  # the targets are SQLite's; the others are shown beside
-                return f"{value:.2f} (SQLite's target <= {target:g})"
-            return f"{value:.2f} (target <= {target:g}: {'met' if value <= target else 'NOT met'})"
-
+        verdict = functools.partial(judged, f.backend)
         lines.append(f"{f.backend}:")
         if f.import_s is not None:
             rate = f.import_rows / f.import_s if f.import_s else 0

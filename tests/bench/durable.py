@@ -15,7 +15,6 @@ once it listens.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hmac
 import json
@@ -25,6 +24,8 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+
+from tests.bench.bare import healthz, serve, server_parser
 
 Job = tuple[str, bytes, "asyncio.Future[None]"]
 Commit = Callable[[Sequence[tuple[str, bytes]]], Awaitable[None]]
@@ -55,10 +56,6 @@ async def webhook(request: web.Request) -> web.Response:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     request.app[QUEUE].put_nowait((key, body, done))
     await done
-    return web.Response(text="ok")
-
-
-async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
@@ -125,14 +122,11 @@ def make_app(database: str, secret: bytes) -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser = server_parser(__doc__)
     parser.add_argument("--database", required=True, help="sqlite:///FILE or a PostgreSQL URL")
     parser.add_argument("--secret", required=True)
     args = parser.parse_args(argv)
-    app = make_app(args.database, args.secret.encode())
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+    serve(make_app(args.database, args.secret.encode()), args)
 
 
 if __name__ == "__main__":
