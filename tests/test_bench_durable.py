@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,3 +56,18 @@ async def test_wrong_signature_and_other_bodies_store_nothing(
 
 async def rows(url: str) -> int | None:
     return await asyncio.to_thread(count_events, url, durable.TABLE_NAME)
+
+
+async def test_a_failed_commit_is_not_acknowledged_and_the_next_one_is(
+    aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "floor.db"
+    client = await aiohttp_client(durable.make_app(f"sqlite:///{path}", SECRET.encode()))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("ALTER TABLE durable_floor RENAME TO elsewhere")  # the insert will fail
+    lost, kept = delivery("wamid.floor-4"), delivery("wamid.floor-5")
+    assert (await post(client, lost, meta.sign(lost, SECRET)))[0] == 500
+    other.execute("ALTER TABLE elsewhere RENAME TO durable_floor")
+    assert await post(client, kept, meta.sign(kept, SECRET)) == (200, "ok")
+    other.close()
+    assert await rows(f"sqlite:///{path}") == 1
