@@ -12,6 +12,11 @@ Rules that make an import safe to repeat:
 * The event's source is `import`; the file's own `source` column, the file name and the row
   number are kept in the evidence, as the provenance of the first import that stored it.
 
+A consent never lifts an opt-out the person asked for unless its row says so
+(`resubscribe` = `yes`) and carries the full evidence `bot.evidence` asks for (`method` or a
+telling `source`, `wording_version`, and `reference` or `ip` with `user_agent`): re-imported
+lists that re-subscribe people who said stop are how businesses get banned.
+
 Times must name their offset (`Z`, `+03:00`): a naive time would be read differently
 depending on where the import runs, which is not something a consent record can afford.
 """
@@ -46,6 +51,15 @@ COLUMNS: Final[dict[ImportKind, tuple[str, ...]]] = {
         "wording_version",
     ),
 }
+
+# Columns read when the header has them (consents: the evidence that may lift an opt-out).
+OPTIONAL: Final[dict[ImportKind, tuple[str, ...]]] = {
+    ImportKind.SUPPRESSIONS: (),
+    ImportKind.CONSENTS: ("method", "reference", "ip", "user_agent", "resubscribe"),
+}
+_YES: Final = frozenset({"yes", "true", "1", "y"})
+_NO: Final = frozenset({"", "no", "false", "0", "n"})
+MAX_EVIDENCE: Final = 500
 
 # The same limits as the API's bodies, so an imported record is one the API could have taken.
 MAX_SOURCE: Final = 200
@@ -82,6 +96,7 @@ class Header:
     names: tuple[str, ...]  # as written in the file
     positions: tuple[int, ...]  # of COLUMNS[kind], in that order
     extra: tuple[str, ...]  # columns that are not read
+    optional: tuple[int | None, ...] = ()  # of OPTIONAL[kind], None where absent
 
 
 def read_header(kind: ImportKind, names: Sequence[str]) -> Header:
@@ -99,8 +114,19 @@ def read_header(kind: ImportKind, names: Sequence[str]) -> Header:
     repeated = sorted({c for c in required if normal.count(c) > 1})
     if repeated:
         raise HeaderError(f"column {', '.join(repeated)} appears more than once")
-    extra = tuple(n for n, low in zip(names, normal, strict=True) if low not in required)
-    return Header(kind, tuple(names), tuple(normal.index(c) for c in required), extra)
+    optional = OPTIONAL[kind]
+    repeated = sorted({c for c in optional if normal.count(c) > 1})
+    if repeated:
+        raise HeaderError(f"column {', '.join(repeated)} appears more than once")
+    read = (*required, *optional)
+    extra = tuple(n for n, low in zip(names, normal, strict=True) if low not in read)
+    return Header(
+        kind,
+        tuple(names),
+        tuple(normal.index(c) for c in required),
+        extra,
+        tuple(normal.index(c) if c in normal else None for c in optional),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +146,22 @@ def row_parser(header: Header, context: Context) -> RowParser:
     build = _suppression if header.kind is ImportKind.SUPPRESSIONS else _consent
     width = len(header.names)
     positions = header.positions
+    optional = header.optional
     latest = context.now + MAX_FUTURE_SKEW
 
     def parse(fields: Sequence[str], row: int) -> Event:
         if len(fields) != width:
             raise RowError("row", f"{len(fields)} fields where the header has {width}")
         _check_text(fields)
-        return build([fields[i] for i in positions], row, context, latest)
+        values = [fields[i] for i in positions]
+        values.extend("" if i is None else fields[i] for i in optional)
+        return build(values, row, context, latest)
 
     return parse
 
 
 def _suppression(values: list[str], row: int, context: Context, latest: datetime) -> Event:
-    phone_text, categories_text, source, reason, occurred_text = values
+    phone_text, categories_text, source, reason, occurred_text = values[:5]
     phone, user_id = _identifier(phone_text, context.default_region)
     # An empty cell is the default of an operator's opt-out: every category.
     categories = _categories(categories_text, empty=_ALL_ONLY)
@@ -147,7 +176,8 @@ def _suppression(values: list[str], row: int, context: Context, latest: datetime
 
 
 def _consent(values: list[str], row: int, context: Context, latest: datetime) -> Event:
-    phone_text, categories_text, source, collected_text, wording, version = values
+    phone_text, categories_text, source, collected_text, wording, version = values[:6]
+    method, reference, ip, user_agent, resubscribe = values[6:]
     phone, user_id = _identifier(phone_text, context.default_region)
     categories = _categories(categories_text, empty=None)
     collected_at = _time(collected_text, "collected_at", latest)
@@ -160,7 +190,19 @@ def _consent(values: list[str], row: int, context: Context, latest: datetime) ->
         "file": context.file,
         "row": row,
     }
-    key_extra = (wording_text or "", version_text or "")
+    proof = {
+        "method": _text(method, "method", MAX_EVIDENCE, required=False),
+        "reference": _text(reference, "reference", MAX_EVIDENCE, required=False),
+        "ip": _text(ip, "ip", MAX_EVIDENCE, required=False),
+        "user_agent": _text(user_agent, "user_agent", MAX_EVIDENCE, required=False),
+    }
+    evidence.update((k, v) for k, v in proof.items() if v)
+    key_extra: tuple[str, ...] = (wording_text or "", version_text or "")
+    if _yes(resubscribe):
+        # Stated per row, with its evidence: a new fact even where the same consent was
+        # imported before without it.
+        evidence["resubscribe"] = True
+        key_extra = (*key_extra, "resubscribe", *(v or "" for v in proof.values()))
     return _event(
         Kind.CONSENT, phone, user_id, categories, collected_at, context, evidence, key_extra
     )
@@ -258,6 +300,15 @@ def _time(text: str, column: str, latest: datetime) -> datetime:
     if parsed > latest:
         raise RowError(column, "in the future")
     return parsed.astimezone(UTC)
+
+
+def _yes(value: str) -> bool:
+    word = value.strip().lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise RowError("resubscribe", f"{word[:_QUOTE]!r} is not yes or no")
 
 
 def _text(value: str, column: str, limit: int, *, required: bool) -> str | None:

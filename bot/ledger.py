@@ -21,6 +21,7 @@ from bot.state import (
     BlockKind,
     Consent,
     Policy,
+    Resubscription,
     SubjectState,
     derive,
 )
@@ -56,7 +57,7 @@ def from_record(r: NewEvent) -> Event:
 _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
 # Raised whenever `bot.state.derive` changes what it derives, so stored projections are redone.
-DERIVATION_VERSION = 3
+DERIVATION_VERSION = 4
 
 
 def projector_id(policy: Policy) -> str:
@@ -119,6 +120,11 @@ def state_to_json(state: SubjectState) -> str:
         "sends": {cat: [_t(t) for t in times] for cat, times in state.sends.items()},
         "backoffs": [[b.category, _t(b.until), b.code, b.event_id] for b in state.backoffs],
     }
+    if state.resubscriptions:
+        doc["resubscribed"] = [
+            [r.category, _t(r.since), r.source, r.event_id, r.lifted, r.by_person]
+            for r in state.resubscriptions
+        ]
     return to_json(doc).decode()
 
 
@@ -139,5 +145,9 @@ def state_from_json(text: str) -> SubjectState:
         sends={cat: tuple(p(t) for t in times) for cat, times in doc["sends"].items()},
         backoffs=tuple(
             Backoff(cat, p(until), code, eid) for cat, until, code, eid in doc["backoffs"]
+        ),
+        resubscriptions=tuple(
+            Resubscription(cat, p(since), src, eid, lifted, by_person)
+            for cat, since, src, eid, lifted, by_person in doc.get("resubscribed", ())
         ),
     )

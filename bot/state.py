@@ -5,8 +5,9 @@ The state does not depend on arrival order or on duplicates: for each
 tie the suppressing event wins (when in doubt, do not send). Block kinds are kept apart
 because different things lift them:
 
-- `user_request` (keyword, button, hotline, form): lifted only by a newer opt-in or
-  consent from the same person;
+- `user_request` (keyword, button, hotline, form): lifted only by a newer opt-in from the
+  person (START, a subscribe tap) or a newer opt-in or consent with full evidence
+  (`bot.evidence`); such a lift is kept as a `Resubscription`, for the feed and the contact;
 - `platform` (Meta's marketing preference, error 131050): lifted only by `resume`;
 - `unreachable` (several 131026 in a row): lifted by a later inbound message or delivery;
 - `erased`: never lifted.
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.events import ALL, CATEGORIES, INBOUND_SOURCES, MARKETING, WHATSAPP_SOURCES, Event, Kind
+from bot.evidence import by_the_person, lifts_opt_out
 
 
 class BlockKind(StrEnum):
@@ -120,6 +122,19 @@ class Consent:
 
 
 @dataclass(frozen=True, slots=True)
+class Resubscription:
+    """A person's opt-out for `category` lifted by `event_id` (their own START or tap, or a
+    consent with full evidence): the record an appeal or an operator asks for first."""
+
+    category: str
+    since: datetime
+    source: str
+    event_id: str
+    lifted: str  # the id of the opt-out it lifted
+    by_person: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Backoff:
     category: str
     until: datetime
@@ -134,6 +149,7 @@ class SubjectState:
     # The most recent sends per category, newest first, as many as the largest cap needs.
     sends: Mapping[str, tuple[datetime, ...]] = field(default_factory=dict)
     backoffs: tuple[Backoff, ...] = ()
+    resubscriptions: tuple[Resubscription, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +189,14 @@ def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
     if policy.per_number_scope:
         scopes.update(_scope(e, policy) for e in unique)
     blocks: list[Block] = []
+    resubscriptions: list[Resubscription] = []
     for scope in sorted(scopes, key=lambda s: s or "") if len(scopes) > 1 else scopes:
         visible = (
             unique
             if len(scopes) == 1
             else [e for e in unique if _scope(e, policy) in (None, scope)]
         )
-        blocks.extend(_toggle_blocks(visible, scope, kinds))
+        blocks.extend(_toggle_blocks(visible, scope, kinds, resubscriptions))
         if Kind.UNDELIVERABLE in kinds:
             blocks.extend(_unreachable(visible, scope, policy))
     if Kind.ERASED in kinds:
@@ -193,23 +210,49 @@ def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
         consents=_consents(unique) if not kinds.isdisjoint(_CONSENT_KINDS) else {},
         sends=_sends(unique, policy) if Kind.SENT in kinds else {},
         backoffs=_backoffs(unique, policy) if Kind.BACKOFF in kinds else (),
+        resubscriptions=tuple(dict.fromkeys(resubscriptions)),
     )
 
 
-def _toggle_blocks(ordered: Sequence[Event], scope: str | None, kinds: set[Kind]) -> list[Block]:
-    """Blocks set and lifted by events, the newest (then the suppressing) one winning."""
+def _toggle_blocks(
+    ordered: Sequence[Event],
+    scope: str | None,
+    kinds: set[Kind],
+    resubscriptions: list[Resubscription],
+) -> list[Block]:
+    """Blocks set and lifted by events, the newest (then the suppressing) one winning.
+
+    A person's opt-out is lifted only by what `bot.evidence` accepts: a consent without
+    full evidence is still on file, but it does not outrank the stop."""
     out: list[Block] = []
     for kind, setters in _SETTERS.items():
         if kinds.isdisjoint(setters):
             continue
         lifters = _LIFTERS[kind]
+        checked = kind is BlockKind.USER_REQUEST
         for category in CATEGORIES:
             last: Event | None = None
+            lift: tuple[Event, Event] | None = None  # (the lifting event, the stop it lifted)
             for e in ordered:
-                if (e.kind in setters or e.kind in lifters) and e.covers(category):
+                if not e.covers(category):
+                    continue
+                if e.kind in setters:
+                    last, lift = e, None
+                elif e.kind in lifters and (not checked or lifts_opt_out(e)):
+                    if checked and last is not None and last.kind in setters:
+                        lift = (e, last)
                     last = e
-            if last is not None and last.kind in setters:
+            if last is None:
+                continue
+            if last.kind in setters:
                 out.append(Block(kind, category, last.occurred_at, last.source, last.id, scope))
+            elif lift is not None:
+                by, stop = lift
+                resubscriptions.append(
+                    Resubscription(
+                        category, by.occurred_at, by.source, by.id, stop.id, by_the_person(by)
+                    )
+                )
     return out
 
 

@@ -12,7 +12,9 @@ category, whether a send may go out, the reasons if not, and when each time-boun
 It changes only when the eligibility changes, never because time passes: a time-bound
 reason already over when the summary is made is left out, and readers drop those whose
 `until` has passed. A category whose blocks apply to some business numbers only carries
-`"scoped": true`; for a send from a named number its answer needs the full state.
+`"scoped": true`; for a send from a named number its answer needs the full state. A category
+whose opt-out was lifted (by the person, or by a consent with full evidence) carries
+`"resubscribed": true`, so a feed reader sees a re-subscription as one.
 
 The summary of a subject with the default eligibility (a number never seen) is stored as
 '' and read as `default_summary(policy)`.
@@ -78,6 +80,7 @@ def _shape(state: SubjectState, policy: Policy) -> object | None:
     return (
         frozenset((b.kind, b.category, b.scope is not None) for b in state.blocks),
         frozenset(state.consents),
+        frozenset(r.category for r in state.resubscriptions),
     )
 
 
@@ -96,6 +99,7 @@ def default_summary(policy: Policy) -> str:
 
 def _render(state: SubjectState, policy: Policy, at: datetime) -> str:
     scoped = {b.category for b in state.blocks if b.scope is not None}
+    resubscribed = {r.category for r in state.resubscriptions}
     doc: dict[str, Any] = {}
     for category in CATEGORIES:
         decision = decide(state, category, at=at, policy=policy)
@@ -108,6 +112,8 @@ def _render(state: SubjectState, policy: Policy, at: datetime) -> str:
             item["until"] = until
         if category in scoped or "all" in scoped:
             item["scoped"] = True
+        if category in resubscribed:
+            item["resubscribed"] = True
         doc[category] = item
     return to_json(doc).decode()
 

@@ -40,6 +40,7 @@ OPT_IN = {
     "categories": ["marketing"],
     "source": "hotline",
     "wording": "Yes, send me offers from Shop on WhatsApp",
+    "wording_version": "call-script-3",
     "method": "said yes on a recorded call",
     "reference": "call-2026-11-0042",
 }
@@ -272,6 +273,7 @@ async def test_contact_document_has_the_documented_shape_and_values(
                 "lifts_at": None,
                 "consent": None,
                 "blocks": [user_block, platform_block],
+                "resubscribed": None,
             },
             "utility": {
                 "eligible": False,
@@ -279,6 +281,7 @@ async def test_contact_document_has_the_documented_shape_and_values(
                 "lifts_at": None,
                 "consent": None,
                 "blocks": [user_block],
+                "resubscribed": None,
             },
         },
         "events": [
@@ -582,7 +585,9 @@ async def test_idempotency_keys_belong_to_their_token(client: Client, store: Sto
 # 4. Operator opt-in
 
 
-@pytest.mark.parametrize("field", ["wording", "method", "reference", "categories", "source"])
+@pytest.mark.parametrize(
+    "field", ["wording", "wording_version", "method", "reference", "categories", "source"]
+)
 async def test_opt_in_needs_its_evidence(client: Client, store: Store, field: str) -> None:
     headers, _ = await token(store, "operator")
     body = {k: v for k, v in OPT_IN.items() if k != field}
@@ -593,7 +598,7 @@ async def test_opt_in_needs_its_evidence(client: Client, store: Store, field: st
     assert fields_of(doc) == [field]
 
 
-@pytest.mark.parametrize("field", ["wording", "method", "reference"])
+@pytest.mark.parametrize("field", ["wording", "wording_version", "method", "reference"])
 async def test_opt_in_evidence_may_not_be_empty(client: Client, store: Store, field: str) -> None:
     headers, _ = await token(store, "operator")
     resp = await client.post(
@@ -615,7 +620,7 @@ async def test_opt_in_lifts_the_stop_for_its_categories(client: Client, store: S
 
     assert resp.status == 201
     event = await resp.json()
-    evidence = {k: OPT_IN[k] for k in ("wording", "method", "reference")}
+    evidence = {k: OPT_IN[k] for k in ("wording", "wording_version", "method", "reference")}
     assert event == {
         "id": event["id"],
         "kind": "opt_in",
@@ -627,6 +632,8 @@ async def test_opt_in_lifts_the_stop_for_its_categories(client: Client, store: S
         "actor": record.id,
         "language": None,
         "evidence": {**evidence, "operator": record.name},
+        "lifts_opt_out": True,
+        "missing_evidence": [],
     }
     assert await verdicts(client, store, PHONE) == {
         "marketing": (True, []),
@@ -689,6 +696,8 @@ async def test_consent_is_recorded_with_its_evidence(client: Client, store: Stor
             "wording_version": "2026-08",
             **CONSENT["evidence"],
         },
+        "lifts_opt_out": True,
+        "missing_evidence": [],
     }
     assert await verdicts(client, store, PHONE) == {
         "marketing": (True, []),

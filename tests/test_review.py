@@ -21,6 +21,12 @@ UNCLEAR = (
     "и ещё подскажите, где посмотреть чек за прошлый месяц?"
 )
 COMPLAINT = "Кто дал вам мой номер?"
+OPT_IN_EVIDENCE = {
+    "categories": ["marketing"],
+    "wording": "Keep sending me offers from Shop",
+    "wording_version": "chat-2026-11",
+}
+OPT_IN = {"resolution": "opt_in", **OPT_IN_EVIDENCE}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -90,6 +96,8 @@ async def test_resolving_an_item_records_the_decision_once(
     await _say(client, UNCLEAR, "79990000003", "u3")
     item = (await _queue(client, headers))["items"][0]
     body = {"resolution": resolution, "note": "read it"}
+    if resolution == "opt_in":
+        body.update(OPT_IN_EVIDENCE)
     resp = await client.post(f"/v1/review/{item['id']}", json=body, headers=headers)
     assert resp.status == 201, await resp.text()
     event = await resp.json()
@@ -103,7 +111,7 @@ async def test_resolving_an_item_records_the_decision_once(
     again = await client.post(f"/v1/review/{item['id']}", json=body, headers=headers)
     assert again.status == 200
     assert (await again.json())["id"] == event["id"]
-    other = {"resolution": "opt_in" if resolution != "opt_in" else "opt_out"}
+    other = {"resolution": "opt_out"} if resolution == "opt_in" else OPT_IN
     resp = await client.post(f"/v1/review/{item['id']}", json=other, headers=headers)
     assert resp.status == 409
     assert (await resp.json())["error"]["code"] == "already_resolved"

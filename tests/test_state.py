@@ -218,8 +218,16 @@ def test_newest_per_category_keeps_the_newer_marketing_opt_out() -> None:
 # --------------------------------------------------------------------------- consent
 
 
-def _consent(at: timedelta, categories: frozenset[str] = MKT) -> Event:
-    return ev(Kind.CONSENT, at, categories, evidence={"wording": "I agree", "version": "2026-08"})
+FULL_EVIDENCE = {
+    "wording": "I agree to receive offers from Shop",
+    "wording_version": "2026-08",
+    "ip": "203.0.113.5",
+    "user_agent": "Mozilla/5.0",
+}
+
+
+def _consent(at: timedelta, categories: frozenset[str] = MKT, **evidence: str) -> Event:
+    return ev(Kind.CONSENT, at, categories, evidence={**FULL_EVIDENCE, **evidence})
 
 
 CONSENT_CASES = [
@@ -254,6 +262,13 @@ CONSENT_CASES = [
         DEFAULT,
         ok(),
         id="newer-consent-lifts-marketing",
+    ),
+    pytest.param(
+        [_stop_all(h(1)), _consent(h(2), wording_version="")],
+        MARKETING,
+        DEFAULT,
+        no(Reason.OPTED_OUT),
+        id="newer-consent-without-full-evidence-lifts-nothing",
     ),
     pytest.param(
         [_stop_all(h(1)), _consent(h(2))],
@@ -292,7 +307,7 @@ def test_consent_is_kept_with_its_evidence() -> None:
     assert kept.since == T0 + h(1)
     assert kept.source == "web_form"
     assert kept.event_id == consent.id
-    assert dict(kept.evidence) == {"wording": "I agree", "version": "2026-08"}
+    assert dict(kept.evidence) == FULL_EVIDENCE
 
 
 # --------------------------------------------------------------------------- platform
@@ -665,7 +680,7 @@ SCOPE_CASES = [
     pytest.param(
         [
             ev(STOP, h(1), ALL_CATS, phone_number_id="A"),
-            ev(START, h(2), ALL_CATS, source=Source.HOTLINE),
+            ev(START, h(2), ALL_CATS, source=Source.HOTLINE, evidence=FULL_EVIDENCE),
         ],
         PER_NUMBER,
         "A",

@@ -841,7 +841,11 @@ async def test_the_policy_projection_follows_identity_merges(backend_store: Stor
         kind=Kind.CONSENT.value,
         source=Source.WEB_FORM.value,
         at=T0 + timedelta(hours=1),
-        evidence={"wording": "Согласен на рассылку", "version": 2},
+        evidence={
+            "wording": "Согласен на рассылку магазина",
+            "wording_version": "2",
+            "reference": "form-2",
+        },
     )
     await backend_store.append([opt_out])
     await backend_store.append([consent])

@@ -66,6 +66,7 @@ OPT_IN = {
     "categories": ["marketing"],
     "source": "hotline",
     "wording": "Yes, send me offers from Shop on WhatsApp",
+    "wording_version": "call-script-3",
     "method": "said yes on a recorded call",
     "reference": "call-2026-11-0042",
 }

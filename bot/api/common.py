@@ -24,7 +24,8 @@ from bot.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from bot.events import Event
+from bot.events import Event, Kind
+from bot.evidence import missing_evidence
 from bot.ledger import from_record
 from bot.phones import InvalidNumber, parse_any
 from storage.base import TokenRecord
@@ -107,7 +108,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def event_json(e: Event) -> dict[str, Any]:
-    return {
+    """An event as the API shows it; an opt-in or consent also says whether it may lift a
+    person's opt-out and, if not, what evidence it lacks (`bot.evidence`)."""
+    doc: dict[str, Any] = {
         "id": e.id,
         "kind": e.kind.value,
         "categories": sorted(e.categories),
@@ -119,6 +122,11 @@ def event_json(e: Event) -> dict[str, Any]:
         "language": e.language,
         "evidence": dict(e.evidence),
     }
+    if e.kind in (Kind.OPT_IN, Kind.CONSENT):
+        missing = missing_evidence(e)
+        doc["lifts_opt_out"] = not missing
+        doc["missing_evidence"] = list(missing)
+    return doc
 
 
 MAX_IDEMPOTENCY_KEY = 200

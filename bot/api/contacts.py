@@ -51,6 +51,9 @@ class OptIn(Body):
     wording: str = Field(
         min_length=1, max_length=4000, description="the text the customer agreed to"
     )
+    wording_version: str = Field(
+        min_length=1, max_length=200, description="the version of that text"
+    )
     method: str = Field(min_length=1, max_length=500, description="how it was given")
     reference: str = Field(
         min_length=1, max_length=500, description="recording, document or ticket id"
@@ -78,9 +81,11 @@ def contact_json(
     now = datetime.now(UTC)
     phones = sorted({e.phone for e in events if e.phone})
     categories = {}
+    resubscribed = {r.category: r for r in state.resubscriptions}
     for category in CATEGORIES:
         decision = decide(state, category, at=now, policy=policy)
         consent = state.consents.get(category)
+        lift = resubscribed.get(category)
         categories[category] = {
             "eligible": decision.eligible,
             "reasons": [r.value for r in decision.reasons],
@@ -103,6 +108,15 @@ def contact_json(
                 for b in state.blocks
                 if b.category in (category, ALL)
             ],
+            # An opt-out lifted by the person or by a consent with full evidence.
+            "resubscribed": lift
+            and {
+                "since": iso(lift.since),
+                "source": lift.source,
+                "event_id": lift.event_id,
+                "lifted_event_id": lift.lifted,
+                "by": "customer" if lift.by_person else "evidence",
+            },
         }
     ordered = sorted(events, key=lambda e: (e.occurred_at, e.received_at))
     return {
@@ -143,7 +157,12 @@ async def opt_in(request: web.Request) -> web.Response:
     phone, user_id = parse_number(request, request.match_info["number"])
     body = await read_body(request, OptIn)
     key, proof = provenance(request, token, body, "op")
-    evidence = {"wording": body.wording, "method": body.method, "reference": body.reference}
+    evidence = {
+        "wording": body.wording,
+        "wording_version": body.wording_version,
+        "method": body.method,
+        "reference": body.reference,
+    }
     event = _operator_event(
         key,
         token,

@@ -1,9 +1,14 @@
 """The review queue: messages a person must decide on, and complaints per business number.
 
 An unclear message (`review`) and a complaint (`complaint`, already an opt-out) wait here
-until an operator resolves them as an opt-out, an opt-in or nothing. The resolution is an
-event of its own whose natural key is `review:<item id>`, so an item is resolved once,
-on any instance; resolving it again the same way answers the first resolution.
+until an operator resolves them as an opt-out, an opt-in or nothing. An opt-in is the
+operator's reading of the customer's words, so it names its categories (it never widens to
+all) and carries what the customer agreed to (`wording`, `wording_version`); the message
+itself is its reference. Without that it is refused: it could lift a stop (`bot.evidence`).
+
+The resolution is an event of its own whose natural key is `review:<item id>`, so an item
+is resolved once, on any instance; resolving it again the same way answers the first
+resolution.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from bot.api.common import (
 )
 from bot.app import STORE
 from bot.auth import Permission
-from bot.errors import Conflict, NotFound
+from bot.errors import Conflict, NotFound, Unprocessable
 from bot.events import ALL, Event, Kind, Source, event_id
+from bot.evidence import MIN_WORDING
 from bot.ledger import from_record
 from storage.base import Store
 
@@ -46,9 +52,37 @@ MAX_LIMIT = 500
 class Resolution(Body):
     resolution: Literal["opt_out", "opt_in", "none"]
     categories: list[Literal["marketing", "utility", "all"]] | None = Field(
-        default=None, min_length=1, description="default: what the message was about"
+        default=None,
+        min_length=1,
+        description="default: what the message was about; required for opt_in",
     )
     note: str | None = Field(default=None, max_length=2000)
+    wording: str | None = Field(
+        default=None,
+        min_length=MIN_WORDING,
+        max_length=4000,
+        description="opt_in: the text the customer agreed to",
+    )
+    wording_version: str | None = Field(
+        default=None, min_length=1, max_length=200, description="opt_in: its version"
+    )
+    reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="opt_in: recording or ticket id (default: the message's wamid)",
+    )
+
+    def missing(self) -> list[str]:
+        """What an opt-in resolution lacks: it must name what the customer agreed to."""
+        if self.resolution != "opt_in":
+            return []
+        fields = {
+            "categories": self.categories,
+            "wording": self.wording,
+            "wording_version": self.wording_version,
+        }
+        return [name for name, value in fields.items() if not value]
 
 
 def resolution_key(item_id: str) -> str:
@@ -101,6 +135,13 @@ async def queue(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     token = await authorize(request, Permission.CONTACTS)
     body = await read_body(request, Resolution)
+    missing = body.missing()
+    if missing:
+        raise Unprocessable(
+            "an opt-in needs its categories and what the customer agreed to",
+            code="evidence_required",
+            errors=[{"field": name, "message": "required for opt_in"} for name in missing],
+        )
     store = request.app[STORE]
     stored = await store.event(request.match_info["item_id"])
     if stored is None or stored.kind not in QUEUED:
@@ -132,6 +173,7 @@ async def resolve(request: web.Request) -> web.Response:
             "note": body.note,
             "operator": token.name,
             "request_sha256": digest,
+            **_opt_in_evidence(body, item),
         },
     )
     result = await store.append([event])
@@ -142,6 +184,18 @@ async def resolve(request: web.Request) -> web.Response:
     if first is None or first.evidence.get("request_sha256") != digest:
         raise Conflict("this item was already resolved otherwise", code="already_resolved")
     return json_response(event_json(from_record(first)), status=200)
+
+
+def _opt_in_evidence(body: Resolution, item: Event) -> dict[str, Any]:
+    if body.resolution != "opt_in":
+        return {}
+    reference = body.reference or item.evidence.get("wamid")
+    return {
+        "wording": body.wording,
+        "wording_version": body.wording_version,
+        "method": f"operator's reading of the customer's {item.source.value} message",
+        "reference": reference,
+    }
 
 
 def _categories(given: Sequence[str] | None, asked: frozenset[str]) -> frozenset[str]:
