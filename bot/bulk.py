@@ -330,7 +330,13 @@ class CsvWriter:
     def header(self) -> str:
         return CSV_HEADER
 
-    def outcome(self, eligible: bool, reasons: Sequence[str], lifts_at: str | None) -> str:
+    def outcome(
+        self,
+        eligible: bool,
+        reasons: Sequence[str],
+        lifts_at: str | None,
+        review_id: str | None = None,
+    ) -> str:
         """The end of every line with this outcome (the time a reason lifts is not a column)."""
         return ("true," if eligible else "false,") + ";".join(reasons) + "\n"
 
@@ -371,11 +377,19 @@ class NdjsonWriter:
     def header(self) -> str:
         return ""
 
-    def outcome(self, eligible: bool, reasons: Sequence[str], lifts_at: str | None) -> str:
+    def outcome(
+        self,
+        eligible: bool,
+        reasons: Sequence[str],
+        lifts_at: str | None,
+        review_id: str | None = None,
+    ) -> str:
         """The end of every line with this outcome, from `"eligible"` on."""
         tail: dict[str, object] = {"eligible": eligible, "reasons": list(reasons)}
         if lifts_at:
             tail["lifts_at"] = lifts_at
+        if review_id:
+            tail["review_id"] = review_id
         return "," + _json(tail)[1:] + "\n"
 
     def render(self, batch: Batch, outcomes: Sequence[str]) -> str:

@@ -57,7 +57,7 @@ def from_record(r: NewEvent) -> Event:
 _SHAPING = frozenset(k.value for k in SHAPING_KINDS)
 
 # Raised whenever `bot.state.derive` changes what it derives, so stored projections are redone.
-DERIVATION_VERSION = 4
+DERIVATION_VERSION = 5
 
 
 def projector_id(policy: Policy) -> str:
@@ -70,7 +70,7 @@ def projector_id(policy: Policy) -> str:
     return (
         f"v{DERIVATION_VERSION};per_number={policy.per_number_scope};caps={caps};"
         f"unreachable_after={policy.unreachable_after};backoffs={backoffs};"
-        f"require_consent={consent}"
+        f"require_consent={consent};review_hold={policy.review_hold}"
     )
 
 

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     # Per category: at most N sends in a rolling window (`marketing=3/7d,utility=10/1d`).
     frequency_caps: str = "marketing=3/7d"
     unreachable_after: int = Field(default=3, ge=1, le=100)
+    # An unclear reply holds marketing until it is resolved (`none` turns the hold off).
+    review_hold: Literal["marketing", "none"] = "marketing"
 
     @field_validator("frequency_caps")
     @classmethod
@@ -136,6 +138,7 @@ class Settings(BaseSettings):
             per_number_scope=self.opt_out_scope == "number",
             caps=parse_caps(self.frequency_caps),
             unreachable_after=self.unreachable_after,
+            review_hold=self.review_hold == "marketing",
         )
 
     @property

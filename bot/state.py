@@ -10,7 +10,11 @@ because different things lift them:
   (`bot.evidence`); such a lift is kept as a `Resubscription`, for the feed and the contact;
 - `platform` (Meta's marketing preference, error 131050): lifted only by `resume`;
 - `unreachable` (several 131026 in a row): lifted by a later inbound message or delivery;
-- `erased`: never lifted.
+- `erased`: never lifted;
+- `pending_review` (an unclear reply in the review queue, while the policy holds): a
+  provisional hold on marketing (on everything when the reply leaned to a complaint),
+  lifted by the item's resolution (an opt-out resolution leaves its own block) or by a newer
+  opt-in from the person.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class BlockKind(StrEnum):
     PLATFORM = "platform"
     UNREACHABLE = "unreachable"
     ERASED = "erased"
+    PENDING_REVIEW = "pending_review"
 
 
 class Reason(StrEnum):
@@ -42,6 +47,7 @@ class Reason(StrEnum):
     SENDER_PAUSED = "sender_paused"
     ERASED = "erased"
     INVALID_NUMBER = "invalid_number"
+    PENDING_REVIEW = "pending_review"
 
 
 _BLOCK_REASON = {
@@ -49,6 +55,7 @@ _BLOCK_REASON = {
     BlockKind.USER_REQUEST: Reason.OPTED_OUT,
     BlockKind.PLATFORM: Reason.PLATFORM_OPT_OUT,
     BlockKind.UNREACHABLE: Reason.UNREACHABLE,
+    BlockKind.PENDING_REVIEW: Reason.PENDING_REVIEW,
 }
 
 # Which kinds set and which lift each block kind.
@@ -73,6 +80,7 @@ SHAPING_KINDS = frozenset(
         Kind.UNDELIVERABLE,
         Kind.SENT,
         Kind.BACKOFF,
+        Kind.REVIEW,
     }
 )
 
@@ -100,6 +108,8 @@ class Policy:
     backoffs: Mapping[int, timedelta] = field(
         default_factory=lambda: {131049: timedelta(hours=24), 131056: timedelta(minutes=5)}
     )
+    # An unclear reply holds marketing until a person (or the customer's tap) resolves it.
+    review_hold: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,7 @@ class Decision:
     eligible: bool
     reasons: tuple[Reason, ...]
     lifts_at: datetime | None = None  # when a time-bound reason (cap, back-off) ends
+    review_id: str | None = None  # the review item behind `pending_review`
 
 
 def _order(e: Event) -> tuple[datetime, int, str]:
@@ -199,6 +210,8 @@ def derive(events: Iterable[Event], policy: Policy) -> SubjectState:
         blocks.extend(_toggle_blocks(visible, scope, kinds, resubscriptions))
         if Kind.UNDELIVERABLE in kinds:
             blocks.extend(_unreachable(visible, scope, policy))
+    if Kind.REVIEW in kinds and policy.review_hold:
+        blocks.extend(_holds(unique, policy))
     if Kind.ERASED in kinds:
         blocks.extend(
             Block(BlockKind.ERASED, ALL, e.occurred_at, e.source, e.id)
@@ -253,6 +266,33 @@ def _toggle_blocks(
                         category, by.occurred_at, by.source, by.id, stop.id, by_the_person(by)
                     )
                 )
+    return out
+
+
+def _holds(ordered: Sequence[Event], policy: Policy) -> list[Block]:
+    """Review items not yet resolved, and not overtaken by a newer opt-in of the person."""
+    resolved = {e.evidence.get("review_of") for e in ordered if e.key.startswith("review:")}
+    out: list[Block] = []
+    last_opt_in: datetime | None = None
+    for e in reversed(ordered):
+        if last_opt_in is None and by_the_person(e):
+            last_opt_in = e.occurred_at
+        if e.kind is not Kind.REVIEW or e.id in resolved:
+            continue
+        if last_opt_in is not None and last_opt_in > e.occurred_at:
+            continue
+        wide = e.evidence.get("suggested") == Kind.COMPLAINT.value
+        for category in (CATEGORIES if wide else (MARKETING,)):
+            out.append(
+                Block(
+                    BlockKind.PENDING_REVIEW,
+                    category,
+                    e.occurred_at,
+                    e.source,
+                    e.id,
+                    _scope(e, policy),
+                )
+            )
     return out
 
 
@@ -320,11 +360,16 @@ def decide(
     state = state or SubjectState()
     reasons: list[Reason] = []
     lifts: list[datetime] = []
+    review: Block | None = None
     for block in state.blocks:
         # A send whose business number is not named may go out from any: every block counts.
         in_scope = block.scope is None or phone_number_id is None or block.scope == phone_number_id
         if in_scope and block.category in (category, ALL):
             reasons.append(_BLOCK_REASON[block.kind])
+            if block.kind is BlockKind.PENDING_REVIEW and (
+                review is None or review.since < block.since
+            ):
+                review = block
     if category in policy.require_consent and category not in state.consents:
         reasons.append(Reason.NO_CONSENT)
     cap = policy.caps.get(category)
@@ -339,4 +384,9 @@ def decide(
             reasons.append(Reason.BACKOFF)
             lifts.append(backoff.until)
     ordered = tuple(dict.fromkeys(reasons))
-    return Decision(not ordered, ordered, max(lifts) if lifts else None)
+    return Decision(
+        not ordered,
+        ordered,
+        max(lifts) if lifts else None,
+        review.event_id if review is not None else None,
+    )

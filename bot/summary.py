@@ -30,7 +30,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from bot.events import CATEGORIES
-from bot.state import Policy, Reason, SubjectState, decide
+from bot.state import BlockKind, Policy, Reason, SubjectState, decide
 
 _TIMED = frozenset({Reason.FREQUENCY_CAP, Reason.BACKOFF})
 
@@ -42,6 +42,7 @@ class Verdict:
     eligible: bool
     reasons: tuple[str, ...]
     lifts_at: datetime | None = None
+    review_id: str | None = None
 
 
 def summarize(state: SubjectState, policy: Policy, at: datetime) -> str:
@@ -72,8 +73,8 @@ def _shape(state: SubjectState, policy: Policy) -> object | None:
     """What the summary of `state` depends on, when that is not time: which blocks (kind,
     category, limited to some numbers or not) and which consents it has. None when a cap is
     reached or a back-off is on record, since those make the summary depend on the time."""
-    if state.backoffs:
-        return None
+    if state.backoffs or any(b.kind is BlockKind.PENDING_REVIEW for b in state.blocks):
+        return None  # time-bound, or naming this subject's own review item
     for category, cap in policy.caps.items():
         if len(state.sends.get(category, ())) >= cap.limit:
             return None
@@ -107,6 +108,8 @@ def _render(state: SubjectState, policy: Policy, at: datetime) -> str:
             "eligible": decision.eligible,
             "reasons": [r.value for r in decision.reasons],
         }
+        if decision.review_id is not None:
+            item["review_id"] = decision.review_id
         until = _until(state, category, policy, decision.reasons)
         if until:
             item["until"] = until
@@ -166,8 +169,9 @@ class Reader:
         if phone_number_id is not None and item.get("scoped"):
             return None
         until: dict[str, str] | None = item.get("until")
+        review_id: str | None = item.get("review_id")
         if not until:
-            return Verdict(item["eligible"], tuple(item["reasons"]))
+            return Verdict(item["eligible"], tuple(item["reasons"]), None, review_id)
         reasons: list[str] = []
         lifts: list[datetime] = []
         for reason in item["reasons"]:
@@ -177,4 +181,4 @@ class Reader:
                     continue
                 lifts.append(ends)
             reasons.append(reason)
-        return Verdict(not reasons, tuple(reasons), max(lifts) if lifts else None)
+        return Verdict(not reasons, tuple(reasons), max(lifts) if lifts else None, review_id)

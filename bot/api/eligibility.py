@@ -142,7 +142,10 @@ class Checker(Generic[T]):
             phone_number_id=self._phone_number_id,
         )
         return Verdict(
-            decision.eligible, tuple(r.value for r in decision.reasons), decision.lifts_at
+            decision.eligible,
+            tuple(r.value for r in decision.reasons),
+            decision.lifts_at,
+            decision.review_id,
         )
 
 
@@ -165,6 +168,8 @@ def _json_outcome(verdict: Verdict) -> dict[str, Any]:
     item: dict[str, Any] = {"eligible": verdict.eligible, "reasons": list(verdict.reasons)}
     if verdict.lifts_at:
         item["lifts_at"] = iso(verdict.lifts_at)
+    if verdict.review_id:
+        item["review_id"] = verdict.review_id
     return item
 
 
@@ -222,7 +227,9 @@ async def _stream(request: web.Request, kind: StreamKind) -> web.StreamResponse:
     writer = CsvWriter() if kind == CSV else NdjsonWriter()
 
     def outcome(verdict: Verdict) -> str:
-        return writer.outcome(verdict.eligible, verdict.reasons, iso(verdict.lifts_at))
+        return writer.outcome(
+            verdict.eligible, verdict.reasons, iso(verdict.lifts_at), verdict.review_id
+        )
 
     checker = Checker(
         request.app[STORE], settings.policy, query.category, query.phone_number_id, outcome
