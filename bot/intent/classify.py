@@ -4,7 +4,11 @@
 over them) into lookup tables once; :meth:`Lexicon.classify_text` then folds a message
 (:mod:`bot.intent.text`) and applies the decision rules (:mod:`bot.intent.rules`) to it,
 and once more to its romanised skeleton when a message in Latin letters matched nothing
-(romanised Russian, Ukrainian or Kazakh: "otpishite", "ne pishite mne").
+(romanised Russian, Ukrainian or Kazakh: "otpishite", "ne pishite mne"). A message that
+neither decides is tried once more with its unknown words repaired (:mod:`bot.intent.repair`:
+typos, look-alike digits, the wrong keyboard layout, stop-sign emoji); what the repaired
+message decides is taken when it is sure (a request or a help question): a repair that only
+finds a trigger word among other words proves too little.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Final
 
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, parse_lexicon
+from bot.intent.repair import Repairer
 from bot.intent.rules import decide
 from bot.intent.text import fold, has_latin, skeleton
-from bot.intent.verdict import NO_INTENT, Verdict
+from bot.intent.verdict import NO_INTENT, Intent, Verdict
 
 __all__ = [
     "DEFAULT_LEXICON_RESOURCE",
@@ -30,6 +35,8 @@ __all__ = [
 ]
 
 DEFAULT_LEXICON_RESOURCE: Final = "bot/data/lexicon.json"
+# Verdicts the first reading of a message is sure of: no repair is tried.
+_SURE: Final = frozenset({Intent.OPT_OUT, Intent.OPT_IN, Intent.COMPLAINT, Intent.HELP})
 
 
 class Lexicon:
@@ -38,13 +45,14 @@ class Lexicon:
     Build one with :func:`load_lexicon`; it is immutable and safe to share.
     """
 
-    __slots__ = ("_index", "_layers")
+    __slots__ = ("_index", "_layers", "_repairer")
 
     def __init__(self, *layers: tuple[LexiconData, str]) -> None:
         if not layers:
             raise ValueError("a lexicon needs at least one layer")
         self._layers = layers
         self._index: Index = build_index(layers)
+        self._repairer = Repairer(self._index.primary)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -67,8 +75,17 @@ class Lexicon:
     def classify_text(self, text: str) -> Verdict:
         """Classify a typed message or a media caption (see :mod:`bot.intent.rules`)."""
         folded = fold(text)
-        if not folded:
-            return NO_INTENT
+        verdict = self._read(folded) if folded else NO_INTENT
+        if verdict.intent in _SURE:
+            return verdict
+        repaired = self._repairer.repair(text, folded)
+        if repaired is not None:
+            second = self._read(repaired)
+            if second.intent in _SURE:
+                return second
+        return verdict
+
+    def _read(self, folded: str) -> Verdict:
         index = self._index
         voters: list[WordInfo] = []
         verdict = decide(index.primary, folded.split(" "), folded, voters, index.languages)
