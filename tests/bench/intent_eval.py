@@ -1,7 +1,7 @@
 """Intent classifier evaluation: quality on the labelled replies, and speed.
 
-    python -m tests.bench.intent_eval [--data tests/data/replies.jsonl] [--lexicon FILE]
-                                      [--split all|dev|holdout] [--seconds 2] [--no-mistakes]
+    python -m tests.bench.intent_eval [--data FILE ...] [--lexicon FILE]
+                                      [--split all|train|dev|test] [--seconds 2] [--no-mistakes]
 
 Reads labelled customer replies (one JSON object per line: ``text``, ``language``, ``intent``,
 ``categories``, optional ``tags`` and ``split``), classifies each with
@@ -22,12 +22,19 @@ predicted opt-out among messages that are not one (a ``review`` verdict is neith
 person decides). *Opt-in accuracy* counts both errors: correct opt-ins divided by the
 messages labelled or classified opt-in.
 
-Exit status 1 when a target is missed: opt-out recall >= 97% overall and >= 90% in every
-language, false opt-outs <= 1% of non-opt-out messages, opt-in accuracy >= 95%,
->= 50,000 classifications per second.
+A ``review`` verdict places a marketing hold (``CONSENTBOT_REVIEW_HOLD``): on a message
+that is not an opt-out it counts as a false opt-out here, and on an opt-out it is reported
+as *held*, not as honoured. A *help* question must never suppress: neither an opt-out nor
+a hold.
 
-``split`` marks the held-out part of the set, written before the lexicon and not used to
-tune it; ``--split holdout`` reports it alone.
+The splits (see ``tests/data/README.md``): ``train`` is what the rules and the model were
+built from; ``dev`` is for tuning thresholds and reading mistakes; ``test``
+(``tests/data/frozen_test.jsonl``) is frozen: no rule, word or threshold is fitted to it,
+its mistakes are not listed unless asked (``--split test``), and the targets are judged on
+it. Exit status 1 when a target is missed on the test split: opt-out recall >= 97% overall
+and >= 93% in every language, false opt-outs (holds included) <= 1% of non-opt-out
+messages, opt-in accuracy >= 95%, no help question suppressed, >= 50,000 classifications
+per second.
 """
 
 from __future__ import annotations
@@ -46,12 +53,14 @@ from bot.intent import Intent, Lexicon, Verdict, default_lexicon, load_lexicon
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT / "tests" / "data" / "replies.jsonl"
+FROZEN_TEST = REPO_ROOT / "tests" / "data" / "frozen_test.jsonl"
+SPLITS = ("train", "dev", "test")
 
 STOPPING = frozenset({Intent.OPT_OUT, Intent.COMPLAINT})
 INTENTS = tuple(Intent)
 
 TARGET_RECALL = 0.97
-TARGET_LANGUAGE_RECALL = 0.90
+TARGET_LANGUAGE_RECALL = 0.93
 TARGET_FALSE_OPT_OUT = 0.01
 TARGET_OPT_IN_ACCURACY = 0.95
 TARGET_SPEED = 50_000
@@ -64,7 +73,7 @@ class Row:
     intent: Intent
     categories: frozenset[str]
     tags: tuple[str, ...] = ()
-    split: str = "dev"
+    split: str = "train"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +99,8 @@ class Counts:
     true_positives: int = 0
     false_positives: int = 0
     negatives: int = 0
+    held: int = 0  # opt-outs that went to review: marketing held, not honoured
+    holds: int = 0  # other messages that went to review: a hold, counted as a false opt-out
     language_checked: int = 0
     language_right: int = 0
 
@@ -97,12 +108,15 @@ class Counts:
         self.rows += 1
         labelled = outcome.row.intent in STOPPING
         predicted = outcome.verdict.intent in STOPPING
+        review = outcome.verdict.intent is Intent.REVIEW
         if labelled:
             self.positives += 1
             self.true_positives += predicted
+            self.held += review
         else:
             self.negatives += 1
             self.false_positives += predicted
+            self.holds += review and outcome.row.intent is not Intent.REVIEW
         if outcome.verdict.language is not None and outcome.verdict.intent is not Intent.NONE:
             self.language_checked += 1
             self.language_right += outcome.verdict.language == outcome.row.language
@@ -118,7 +132,9 @@ class Counts:
 
     @property
     def false_opt_out_rate(self) -> float:
-        return self.false_positives / self.negatives if self.negatives else 0.0
+        """Opt-outs and holds among messages that are not opt-outs."""
+        wrong = self.false_positives + self.holds
+        return wrong / self.negatives if self.negatives else 0.0
 
     @property
     def language_accuracy(self) -> float:
@@ -130,6 +146,8 @@ class Report:
     outcomes: list[Outcome]
     overall: Counts = field(default_factory=Counts)
     by_language: dict[str, Counts] = field(default_factory=dict)
+    by_tag: dict[str, Counts] = field(default_factory=dict)
+    help_suppressed: int = 0
     opt_in_right: int = 0
     opt_in_seen: int = 0
     confusion: Counter[tuple[Intent, Intent]] = field(default_factory=Counter)
@@ -173,7 +191,13 @@ class Report:
             missed.append(
                 f"opt-in accuracy {self.opt_in_accuracy:.1%} < {TARGET_OPT_IN_ACCURACY:.0%}"
             )
+        if self.help_suppressed:
+            missed.append(f"{self.help_suppressed} help question(s) suppressed")
         return missed
+
+
+def load_all(paths: Sequence[Path] = (DEFAULT_DATA, FROZEN_TEST)) -> list[Row]:
+    return [row for path in paths for row in load_rows(path)]
 
 
 def load_rows(path: Path = DEFAULT_DATA) -> list[Row]:
@@ -190,7 +214,7 @@ def load_rows(path: Path = DEFAULT_DATA) -> list[Row]:
                     intent=Intent(item["intent"]),
                     categories=frozenset(item.get("categories", ())),
                     tags=tuple(item.get("tags", ())),
-                    split=item.get("split", "dev"),
+                    split=item.get("split", "train"),
                 )
             )
         except (KeyError, ValueError) as error:
@@ -204,6 +228,13 @@ def evaluate(rows: Iterable[Row], lexicon: Lexicon | None = None) -> Report:
     for outcome in report.outcomes:
         report.overall.add(outcome)
         report.by_language.setdefault(outcome.row.language, Counts()).add(outcome)
+        for tag in outcome.row.tags:
+            report.by_tag.setdefault(tag, Counts()).add(outcome)
+        if outcome.row.intent is Intent.HELP and outcome.verdict.intent in (
+            *STOPPING,
+            Intent.REVIEW,
+        ):
+            report.help_suppressed += 1
         report.confusion[(outcome.row.intent, outcome.verdict.intent)] += 1
         labelled = outcome.row.intent is Intent.OPT_IN
         predicted = outcome.verdict.intent is Intent.OPT_IN
@@ -263,31 +294,43 @@ def _describe(verdict: Verdict) -> str:
     return ", ".join(parts)
 
 
+def _table(title: str, groups: dict[str, Counts]) -> None:
+    print(
+        f"{title:<13} {'rows':>5} {'opt-outs':>8} {'recall':>7} {'held':>5} {'precision':>9} "
+        f"{'false':>6} {'holds':>6} {'language':>9}"
+    )
+    for name, counts in sorted(groups.items()):
+        print(
+            f"{name:<13} {counts.rows:>5} {counts.positives:>8} {_pct(counts.recall):>7} "
+            f"{counts.held:>5} {_pct(counts.precision):>9} {counts.false_positives:>6} "
+            f"{counts.holds:>6} {_pct(counts.language_accuracy):>9}"
+        )
+
+
 def print_report(report: Report, *, mistakes: bool = True) -> None:
     write = print
-    write(
-        f"{'language':<9} {'rows':>5} {'opt-outs':>8} {'recall':>7} {'precision':>9} "
-        f"{'false':>6} {'language':>9}"
-    )
-    for language, counts in sorted(report.by_language.items(), key=lambda item: item[0]):
-        write(
-            f"{language:<9} {counts.rows:>5} {counts.positives:>8} {_pct(counts.recall):>7} "
-            f"{_pct(counts.precision):>9} {counts.false_positives:>6} "
-            f"{_pct(counts.language_accuracy):>9}"
-        )
+    _table("language", report.by_language)
+    if report.by_tag:
+        write("")
+        _table("category", report.by_tag)
     total = report.overall
     write("")
     write(f"messages:            {total.rows} ({len(report.by_language)} languages)")
-    write(f"opt-out recall:      {total.recall:.1%} ({total.true_positives}/{total.positives})")
+    write(
+        f"opt-out recall:      {total.recall:.1%} ({total.true_positives}/{total.positives}; "
+        f"{total.held} more held for review)"
+    )
     write(f"opt-out precision:   {total.precision:.1%}")
     write(
         f"false opt-outs:      {total.false_opt_out_rate:.2%} "
-        f"({total.false_positives}/{total.negatives} non-opt-out messages)"
+        f"({total.false_positives} opt-outs + {total.holds} holds / {total.negatives} "
+        "non-opt-out messages)"
     )
     write(
         f"opt-in accuracy:     {report.opt_in_accuracy:.1%} "
         f"({report.opt_in_right}/{report.opt_in_seen})"
     )
+    write(f"help suppressed:     {report.help_suppressed}")
     right, seen = report.category_accuracy()
     write(f"opt-out categories:  {right}/{seen} right (all vs marketing)")
     write(f"language detected:   {total.language_accuracy:.1%} of decided messages")
@@ -310,41 +353,60 @@ def print_report(report: Report, *, mistakes: bool = True) -> None:
             want = str(row.intent) + (
                 "/" + "/".join(sorted(row.categories)) if row.categories else ""
             )
-            split = " [holdout]" if row.split == "holdout" else ""
-            write(f"  [{row.language}]{split} {row.text!r}")
+            write(f"  [{row.language}] [{row.split}] {row.text!r}")
             write(f"      want {want}; got {_describe(outcome.verdict)}")
+
+
+def _summary_line(split: str, part: Report) -> str:
+    return (
+        f"{split:<6} recall {part.overall.recall:6.1%}, "
+        f"false opt-outs (holds included) {part.overall.false_opt_out_rate:6.2%}, "
+        f"opt-in accuracy {part.opt_in_accuracy:6.1%}, help suppressed {part.help_suppressed} "
+        f"({part.overall.rows} messages)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--data", type=Path, nargs="+", default=[DEFAULT_DATA, FROZEN_TEST], help="JSONL files"
+    )
     parser.add_argument("--lexicon", type=Path, default=None, help="a business lexicon file")
-    parser.add_argument("--split", choices=("all", "dev", "holdout"), default="all")
+    parser.add_argument("--split", choices=("all", *SPLITS), default="all")
     parser.add_argument("--seconds", type=float, default=2.0, help="CPU seconds for the speed run")
     parser.add_argument("--no-mistakes", action="store_true", help="do not list mistakes")
     args = parser.parse_args(argv)
 
     lexicon = load_lexicon(args.lexicon)
-    rows = load_rows(args.data)
+    rows = load_all(args.data)
     if args.split != "all":
-        rows = [row for row in rows if row.split == args.split]
-    report = evaluate(rows, lexicon)
-    print_report(report, mistakes=not args.no_mistakes)
-    if args.split == "all":
-        for split in ("dev", "holdout"):
-            part = evaluate([row for row in rows if row.split == split], lexicon)
-            print(
-                f"{split:<8} recall {part.overall.recall:.1%}, "
-                f"false opt-outs {part.overall.false_opt_out_rate:.2%}, "
-                f"opt-in accuracy {part.opt_in_accuracy:.1%} ({part.overall.rows} messages)"
-            )
-
+        shown = [row for row in rows if row.split == args.split]
+        print(f"== {args.split} ({len(shown)} messages)")
+        report = evaluate(shown, lexicon)
+        print_report(report, mistakes=not args.no_mistakes)
+    else:
+        # Dev with its mistakes (for tuning); test with its figures only (frozen).
+        for split in ("dev", "test"):
+            shown = [row for row in rows if row.split == split]
+            if shown:
+                print(f"\n== {split} ({len(shown)} messages)")
+                print_report(
+                    evaluate(shown, lexicon), mistakes=split == "dev" and not args.no_mistakes
+                )
+        print("")
+        for split in SPLITS:
+            part = [row for row in rows if row.split == split]
+            if part:
+                print(_summary_line(split, evaluate(part, lexicon)))
+    judged = [row for row in rows if row.split == "test"] or rows
+    if args.split != "all":
+        judged = [row for row in rows if row.split == args.split]
     speed = measure_speed([row.text for row in rows], lexicon, args.seconds)
     print(
         f"\nspeed: {speed.median:,.0f} classifications/s on one core (normalise + classify; "
         f"median of {speed.windows} passes over the set, best {speed.best:,.0f}/s)"
     )
-    missed = report.failures()
+    missed = evaluate(judged, lexicon).failures()
     if speed.median < TARGET_SPEED:
         missed.append(f"speed {speed.median:,.0f}/s < {TARGET_SPEED:,}/s")
     for line in missed:
