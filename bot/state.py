@@ -282,7 +282,7 @@ def _holds(ordered: Sequence[Event], policy: Policy) -> list[Block]:
         if last_opt_in is not None and last_opt_in > e.occurred_at:
             continue
         wide = e.evidence.get("suggested") == Kind.COMPLAINT.value
-        for category in (CATEGORIES if wide else (MARKETING,)):
+        for category in CATEGORIES if wide else (MARKETING,):
             out.append(
                 Block(
                     BlockKind.PENDING_REVIEW,

@@ -7,7 +7,6 @@ the reply, the hold in eligibility (with the review item's id), and each resolut
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
