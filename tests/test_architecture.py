@@ -20,6 +20,7 @@ PURE = [
     "bot/intent/replies.py",
     "bot/intent/keyboard.py",
     "bot/intent/repair.py",
+    "bot/intent/questions.py",
     "bot/evidence.py",
     "bot/phones.py",
     "bot/events.py",

@@ -362,9 +362,7 @@ BUTTON_CASES = [
     pytest.param(
         None, "STOP PROMOTIONS", OUT, "stop promotions", "en", id="label-stop-promos-upper"
     ),
-    pytest.param(
-        None, "Unsubscribe from all", OUT, "unsubscribe from all", "en", id="label-unsub-all"
-    ),
+    # "Unsubscribe from all" covers every category: tests/test_buttons_scope.py.
     # The language is the label's lexicon language now, not a guess from its script.
     pytest.param(None, "Parar promoções", OUT, "parar promoções", "pt", id="label-pt"),
     pytest.param(None, "Подписаться", IN, "подписаться", "ru", id="label-subscribe-ru"),

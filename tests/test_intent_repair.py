@@ -102,3 +102,21 @@ def test_repair_never_raises_and_is_folded(text: str) -> None:
     repaired = REPAIRER.repair(text, folded)
     if repaired is not None:
         assert fold(repaired) == repaired
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how do I unsubscribe?", Intent.HELP),
+        ("как отписаться?", Intent.HELP),
+        ("¿Cómo me doy de baja?", Intent.HELP),
+        ("Как же вы достали, отпишите меня", None),  # an exclamation, not a question
+        ("отпишите меня", Intent.OPT_OUT),
+    ],
+)
+def test_a_question_of_how_to_stop_is_help(text: str, intent: Intent | None) -> None:
+    verdict = classify_text(text)
+    if intent is None:
+        assert verdict.intent is not Intent.HELP
+    else:
+        assert verdict.intent is intent

@@ -21,6 +21,7 @@ from typing import Final
 
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, parse_lexicon
+from bot.intent.questions import asks_how
 from bot.intent.repair import Repairer
 from bot.intent.rules import decide
 from bot.intent.text import fold, has_latin, skeleton
@@ -76,14 +77,13 @@ class Lexicon:
         """Classify a typed message or a media caption (see :mod:`bot.intent.rules`)."""
         folded = fold(text)
         verdict = self._read(folded) if folded else NO_INTENT
-        if verdict.intent in _SURE:
-            return verdict
-        repaired = self._repairer.repair(text, folded)
-        if repaired is not None:
-            second = self._read(repaired)
-            if second.intent in _SURE:
-                return second
-        return verdict
+        if verdict.intent not in _SURE:
+            repaired = self._repairer.repair(text, folded)
+            if repaired is not None:
+                second = self._read(repaired)
+                if second.intent in _SURE:
+                    verdict, folded = second, repaired
+        return _question(verdict, folded, text)
 
     def _read(self, folded: str) -> Verdict:
         index = self._index
@@ -109,6 +109,16 @@ class Lexicon:
             if pattern.search(folded) and name in self._index.scripts:
                 return self._index.languages[self._index.scripts.index(name)]
         return None
+
+
+def _question(verdict: Verdict, folded: str, text: str) -> Verdict:
+    """A request asked as a question of how (:mod:`bot.intent.questions`) is help."""
+    leaning = verdict.suggested if verdict.intent is Intent.REVIEW else verdict.intent
+    if leaning is not Intent.OPT_OUT or verdict.matched is None:
+        return verdict
+    if not asks_how(folded.split(" "), verdict.matched, text.rstrip().endswith("?")):
+        return verdict
+    return Verdict(Intent.HELP, frozenset(), verdict.language, verdict.matched)
 
 
 # ---------------------------------------------------------------------------
