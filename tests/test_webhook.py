@@ -570,9 +570,10 @@ SIGNALS = [
         id="template-button",
     ),
     pytest.param(
+        # A reply that says "all" blocks every business-initiated message.
         [_messages(meta.interactive_button_reply("UNSUBSCRIBE_ALL", "Отписаться от всего"))],
         ["opted_out", "no_consent"],
-        [],
+        ["opted_out"],
         [("user_request", "whatsapp_interactive")],
         id="interactive-reply",
     ),
