@@ -21,6 +21,7 @@ PURE = [
     "bot/intent/keyboard.py",
     "bot/intent/repair.py",
     "bot/intent/questions.py",
+    "bot/intent/doubt.py",
     "bot/evidence.py",
     "bot/phones.py",
     "bot/events.py",

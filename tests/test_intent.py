@@ -309,8 +309,10 @@ def test_keyword_decoration_does_not_change_verdict(
 
 @given(st.text(max_size=200))
 def test_classify_text_never_raises_and_is_consistent(text: str) -> None:
+    # Not the same as classify_text(normalise(text)): punctuation (clauses, a question mark),
+    # stop-sign emoji and the keys of a wrong layout carry meaning before normalisation.
     verdict = classify_text(text)
-    assert verdict == classify_text(normalise(text))
+    assert verdict == classify_text(f" {text}\n")
     if verdict.intent is NONE:
         assert verdict == NO_INTENT
     else:

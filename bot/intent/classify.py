@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
+from bot.intent.doubt import doubtful
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, parse_lexicon
 from bot.intent.questions import asks_how
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 DEFAULT_LEXICON_RESOURCE: Final = "bot/data/lexicon.json"
+_PROMOTED: Final = frozenset({Intent.OPT_OUT, Intent.COMPLAINT})
+_CLAUSES: Final = re.compile(r"[.!?;,\n]+")
 # Verdicts the first reading of a message is sure of: no repair is tried.
 _SURE: Final = frozenset({Intent.OPT_OUT, Intent.OPT_IN, Intent.COMPLAINT, Intent.HELP})
 
@@ -83,7 +87,30 @@ class Lexicon:
                 second = self._read(repaired)
                 if second.intent in _SURE:
                     verdict, folded = second, repaired
-        return _question(verdict, folded, text)
+        verdict = _question(verdict, folded, text)
+        if verdict.intent is Intent.REVIEW:
+            return self._clause(verdict, folded, text)
+        return verdict
+
+    def _clause(self, verdict: Verdict, folded: str, text: str) -> Verdict:
+        """A request among other words is the request when one clause of the message is the
+        request by itself and no other words may change its meaning (a contrast, a
+        condition, another question: :mod:`bot.intent.doubt`): «Добрый день! Больше не
+        присылайте мне сообщения. С уважением, Игорь». Otherwise it stays in review."""
+        if (
+            verdict.reason not in ("other_content", "too_long")
+            or verdict.suggested not in _PROMOTED
+            or verdict.matched is None
+            or doubtful(folded.split(" "), text, verdict.matched, verdict.language)
+        ):
+            return verdict
+        for clause in _CLAUSES.split(text):
+            part = fold(clause)
+            if part and part != folded:
+                found = self._read(part)
+                if found.intent in _PROMOTED:
+                    return found
+        return verdict
 
     def _read(self, folded: str) -> Verdict:
         index = self._index

@@ -1,0 +1,66 @@
+"""When a request among other words is still a request.
+
+The rules send a stop phrase with other words around it to review (``other_content``). Most
+such messages are plain requests with a greeting, a name, a reason or a curse around them
+("Kindly stop sending me messages. Regards, Tom", «ДОСИТЬ!!! Видаліть мене нарешті»); a
+person is needed only when the other words may change what the request means:
+
+- a contrast or a condition: "stop the ads *but* where is my refund", «*если* ещё раз
+  пришлёте, отпишусь», «не пишите про акции, *а* по заказу пишите»;
+- a question about something else: «Стоп. Где мой заказ?», "this is spam, where is my
+  refund" (a question word that is not part of the matched phrases, or a question mark in
+  another sentence than the request).
+
+:func:`doubtful` says whether a message has such words (per language, folded) or such a
+question. Pure; the words are few on purpose, since each one keeps a request in review.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.intent.text import fold
+
+__all__ = ["doubtful"]
+
+# Contrast and condition words per language, folded (bot.intent.text.fold). Words that are
+# also everyday pronouns or particles ("se", "si", "ou", "par") are left out.
+_MARKERS: Final = {
+    "en": frozenset({"but", "if", "however", "though", "unless", "except", "where", "when"}),
+    "ru": frozenset({"но", "а", "если", "однако", "зато", "кроме", "только", "где", "когда"}),
+    "uk": frozenset({"але", "а", "якщо", "однак", "проте", "крим", "тильки", "де", "коли"}),
+    "kk": frozenset({"бирак", "егер", "алайда", "тек", "кайда", "кашан"}),
+    "uz": frozenset({"lekin", "ammo", "agar", "faqat", "biroq", "qayerda", "qachon"}),
+    "uz-Cyrl": frozenset({"лекин", "аммо", "агар", "факат", "бирок", "каерда", "качон"}),
+    "es": frozenset({"pero", "sino", "excepto", "salvo", "aunque", "solo", "donde", "cuando"}),
+    "pt": frozenset({"mas", "porem", "exceto", "caso", "embora", "so", "onde", "quando"}),
+    "de": frozenset({"aber", "wenn", "falls", "ausser", "sondern", "doch", "nur", "wann"}),
+    "fr": frozenset({"mais", "sauf", "sinon", "pourtant", "seulement", "quand"}),
+    "it": frozenset({"ma", "pero", "tranne", "eccetto", "tuttavia", "solo", "dove", "quando"}),
+    "tr": frozenset({"ama", "fakat", "ancak", "eger", "sadece", "yalnizca", "nerede", "ne"}),
+    "id": frozenset(
+        {"tapi", "tetapi", "namun", "kalau", "jika", "kecuali", "hanya", "cuma", "kapan"}
+    ),
+    "hi": frozenset({"लेकिन", "पर", "अगर", "मगर", "सिर्फ", "कब"}),
+    "hi-Latn": frozenset({"lekin", "magar", "agar", "sirf", "bas", "kab", "kahan"}),
+    "ar": frozenset({"لكن", "بس", "اذا", "لو", "الا", "فقط", "وين", "متى"}),
+}
+_ANY: Final = frozenset().union(*_MARKERS.values())
+_SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
+
+
+def doubtful(words: list[str], text: str, phrase: str, language: str | None) -> bool:
+    """True when the folded ``words`` of ``text`` carry a contrast, a condition, or a
+    question in another sentence than the one holding ``phrase`` (the matched request)."""
+    markers = _MARKERS.get(language or "", _ANY)
+    matched = set(phrase.replace(" + ", " ").split(" "))
+    if markers.intersection(words) - matched:
+        return True
+    if "?" not in text:
+        return False
+    head = phrase.split(" + ")[0].split(" ")[0]
+    for sentence in _SENTENCES.findall(text):
+        if sentence.rstrip().endswith("?") and head not in fold(sentence).split(" "):
+            return True
+    return False

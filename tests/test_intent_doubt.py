@@ -1,0 +1,50 @@
+"""A request among other words is the request, unless those words may change its meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.intent import Intent, classify_text
+from bot.intent.doubt import doubtful
+from bot.intent.text import fold
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kindly stop sending me messages. Regards, Tom",
+        "Добрый день! Пожалуйста, больше не присылайте мне сообщения. С уважением, Игорь",
+        "STOP!!! I moved to another city",
+        "Вы ошиблись номером, я не Светлана. Уберите номер",
+    ],
+)
+def test_a_request_with_words_around_it_is_the_request(text: str) -> None:
+    assert classify_text(text).intent in (Intent.OPT_OUT, Intent.COMPLAINT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Стоп, а где мой заказ? Уже неделю жду",
+        "Если ещё раз пришлёте рекламу, отпишусь",
+        "Не пишите мне про акции, а по заказу пишите",
+        "stop the ads but where is my refund?",
+        "Stop sending promos. Where is my parcel?",
+    ],
+)
+def test_a_request_next_to_a_contrast_a_condition_or_another_question_waits(text: str) -> None:
+    assert classify_text(text).intent is Intent.REVIEW
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "language", "expected"),
+    [
+        ("stop it. where is my order?", "stop", "en", True),
+        ("why do you keep texting, stop?", "stop", "en", False),
+        ("stop but thanks", "stop", "en", True),
+        ("stop now", "stop", "en", False),
+        ("стоп но спасибо", "стоп", None, True),  # no language: every language's markers
+    ],
+)
+def test_doubt(text: str, phrase: str, language: str | None, expected: bool) -> None:
+    assert doubtful(fold(text).split(" "), text, phrase, language) is expected
