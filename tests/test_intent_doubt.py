@@ -48,3 +48,18 @@ def test_a_request_next_to_a_contrast_a_condition_or_another_question_waits(text
 )
 def test_doubt(text: str, phrase: str, language: str | None, expected: bool) -> None:
     assert doubtful(fold(text).split(" "), text, phrase, language) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "я случайно написала стоп, подпишите меня обратно",
+        "I unsubscribed by accident, subscribe me again",
+    ],
+)
+def test_an_opt_out_taken_back_is_an_opt_in(text: str) -> None:
+    assert classify_text(text).intent is Intent.OPT_IN
+
+
+def test_a_conflict_without_regret_waits() -> None:
+    assert classify_text("стоп или старт").intent is Intent.REVIEW

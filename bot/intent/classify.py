@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
-from bot.intent.doubt import doubtful
+from bot.intent.doubt import doubtful, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, parse_lexicon
 from bot.intent.questions import asks_how
@@ -88,9 +88,12 @@ class Lexicon:
                 if second.intent in _SURE:
                     verdict, folded = second, repaired
         verdict = _question(verdict, folded, text)
-        if verdict.intent is Intent.REVIEW:
-            return self._clause(verdict, folded, text)
-        return verdict
+        if verdict.intent is not Intent.REVIEW:
+            return verdict
+        if verdict.reason == "conflict" and regrets(folded.split(" ")):
+            # "I sent STOP by mistake, keep sending": the opt-in is the request.
+            return Verdict(Intent.OPT_IN, verdict.categories, verdict.language, verdict.matched)
+        return self._clause(verdict, folded, text)
 
     def _clause(self, verdict: Verdict, folded: str, text: str) -> Verdict:
         """A request among other words is the request when one clause of the message is the

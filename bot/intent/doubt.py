@@ -22,7 +22,7 @@ from typing import Final
 
 from bot.intent.text import fold
 
-__all__ = ["doubtful"]
+__all__ = ["doubtful", "regrets"]
 
 # Contrast and condition words per language, folded (bot.intent.text.fold). Words that are
 # also everyday pronouns or particles ("se", "si", "ou", "par") are left out.
@@ -46,14 +46,15 @@ _MARKERS: Final = {
     "hi-Latn": frozenset({"lekin", "magar", "agar", "sirf", "bas", "kab", "kahan"}),
     "ar": frozenset({"لكن", "بس", "اذا", "لو", "الا", "فقط", "وين", "متى"}),
 }
-_ANY: Final = frozenset().union(*_MARKERS.values())
+_FOLDED: Final = {lang: frozenset(map(fold, words)) for lang, words in _MARKERS.items()}
+_ANY: Final = frozenset().union(*_FOLDED.values())
 _SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
 
 
 def doubtful(words: list[str], text: str, phrase: str, language: str | None) -> bool:
     """True when the folded ``words`` of ``text`` carry a contrast, a condition, or a
     question in another sentence than the one holding ``phrase`` (the matched request)."""
-    markers = _MARKERS.get(language or "", _ANY)
+    markers = _FOLDED.get(language or "", _ANY)
     matched = set(phrase.replace(" + ", " ").split(" "))
     if markers.intersection(words) - matched:
         return True
@@ -64,3 +65,67 @@ def doubtful(words: list[str], text: str, phrase: str, language: str | None) -> 
         if sentence.rstrip().endswith("?") and head not in fold(sentence).split(" "):
             return True
     return False
+
+
+# Words that say an earlier opt-out was a mistake or is taken back ("I unsubscribed by
+# accident, add me back", «случайно отписалась, подпишите обратно»), folded.
+_REGRET: Final = frozenset(
+    {
+        # en
+        "accident",
+        "accidentally",
+        "mistake",
+        "mistakenly",
+        "changed",
+        "back",
+        # ru, uk
+        "случайно",
+        "ошибке",
+        "ошибочно",
+        "передумал",
+        "передумала",
+        "обратно",
+        "випадково",
+        "помилково",
+        "передумав",
+        "назад",
+        # kk, uz, uz-Cyrl
+        "байкамай",
+        "кателесип",
+        "кайтадан",
+        "adashib",
+        "tasodifan",
+        "qayta",
+        "адашиб",
+        "тасодифан",
+        "кайта",
+        # es, pt, it, fr, de
+        "error",
+        "equivocacion",
+        "engano",
+        "sbaglio",
+        "errore",
+        "erreur",
+        "expres",
+        "versehentlich",
+        "versehen",
+        # tr, id
+        "yanlislikla",
+        "sengaja",
+        # hi, hi-Latn, ar
+        "गलती",
+        "galti",
+        "galati",
+        "wapas",
+        "بالغلط",
+        "خطا",
+    }
+)
+
+
+_REGRET_FOLDED: Final = frozenset(map(fold, _REGRET))
+
+
+def regrets(words: list[str]) -> bool:
+    """True when the folded ``words`` take an earlier opt-out back (see :data:`_REGRET`)."""
+    return not _REGRET_FOLDED.isdisjoint(words)

@@ -13,62 +13,65 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.intent.text import fold
+
 __all__ = ["NEAR", "asks_how"]
 
 NEAR: Final = 2
 
-HOW_WORDS: Final = frozenset(
-    {
-        # en
-        "how",
-        "where",
-        # ru, uk, kk, uz-Cyrl (folded: «қалай» → «калай», «і» → «и»)
-        "как",
-        "каким",
-        "где",
-        "куда",
-        "як",
-        "де",
-        "калай",
-        "кайдан",
-        "кандай",
-        "каердан",
-        # uz
-        "qanday",
-        "qanaqa",
-        "qayerdan",
-        "qayerda",
-        # es, pt, it
-        "como",
-        "donde",
-        "onde",
-        "come",
-        "dove",
-        # de, fr
-        "wie",
-        "wo",
-        "comment",
-        # tr
-        "nasil",
-        "nereden",
-        "nerden",
-        # id
-        "bagaimana",
-        "gimana",
-        "caranya",
-        # hi, hi-Latn
-        "कैसे",
-        "कहा",
-        "kaise",
-        "kese",
-        "kaisay",
-        # ar
-        "كيف",
-        "كيفيه",
-        "ازاي",
-        "وين",
-    }
-)
+_HOW_WORDS: Final = {
+    # en
+    "how",
+    "where",
+    # ru, uk, kk, uz-Cyrl (folded: «қалай» → «калай», «і» → «и»)
+    "как",
+    "каким",
+    "где",
+    "куда",
+    "як",
+    "де",
+    "калай",
+    "кайдан",
+    "кандай",
+    "каердан",
+    # uz
+    "qanday",
+    "qanaqa",
+    "qayerdan",
+    "qayerda",
+    # es, pt, it
+    "como",
+    "donde",
+    "onde",
+    "come",
+    "dove",
+    # de, fr
+    "wie",
+    "wo",
+    "comment",
+    # tr
+    "nasil",
+    "nereden",
+    "nerden",
+    # id
+    "bagaimana",
+    "gimana",
+    "caranya",
+    # hi, hi-Latn
+    "कैसे",
+    "कहा",
+    "kaise",
+    "kese",
+    "kaisay",
+    # ar
+    "كيف",
+    "كيفيه",
+    "ازاي",
+    "وين",
+}
+
+
+HOW_WORDS: Final = frozenset(map(fold, _HOW_WORDS))
 
 
 def asks_how(words: list[str], phrase: str, question_mark: bool) -> bool:
