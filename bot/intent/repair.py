@@ -46,6 +46,7 @@ _HAS_DIGIT: Final = re.compile(r"\d")
 _ALL_DIGITS: Final = re.compile(r"^\d+$")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _MIN_EDIT: Final = 4
+_MEMO: Final = 65_536  # words whose repair is remembered (a few MB at most)
 
 
 def damerau(a: str, b: str, limit: int) -> int:
@@ -85,7 +86,7 @@ def _allowed(length: int) -> int:
 class Repairer:
     """Word repairs against one matcher's vocabulary (see the module docstring)."""
 
-    __slots__ = ("_known", "_near", "_targets")
+    __slots__ = ("_known", "_memo", "_near", "_targets")
 
     def __init__(self, matcher: Matcher) -> None:
         self._known = matcher.words
@@ -106,6 +107,8 @@ class Repairer:
             for variant in (word, *_deletes(word)):
                 near.setdefault(variant, set()).add(word)
         self._near = {k: tuple(sorted(v)) for k, v in near.items()}
+        # Repairs of words seen before: most words of real traffic recur («спасибо», "ok").
+        self._memo: dict[str, str] = {}
 
     def known(self, word: str) -> bool:
         return word in self._known
@@ -122,8 +125,21 @@ class Repairer:
             text = _INNER_SYMBOL.sub(lambda m: m.group().translate(_SYMBOLS), text)
         if text is not folded:
             folded = fold(text)
-        result = fold(" ".join(self._word(w) for w in folded.split(" ")))
+        words = folded.split(" ")
+        repaired = [self._repaired(w) for w in words]
+        if repaired == words and folded == original:
+            return None
+        result = fold(" ".join(repaired))
         return result if result and result != original else None
+
+    def _repaired(self, word: str) -> str:
+        found = self._memo.get(word)
+        if found is None:
+            found = self._word(word)
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            self._memo[word] = found
+        return found
 
     def _layout_token(self, match: re.Match[str]) -> str:
         token = match.group()
