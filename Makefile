@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Dev mode (generated webhook secrets, console logs) unless real secrets are configured.
 CONSENTBOT_DEV ?= $(if $(CONSENTBOT_APP_SECRET),false,true)
 
-.PHONY: install run test lint format bench eval clean
+.PHONY: install run test lint format bench eval train-intent clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 # Intent classifier quality on tests/data/replies.jsonl (per language), mistakes, speed.
 eval: $(STAMP)
 	$(BIN)/python -m tests.bench.intent_eval
+
+# Retrain the intent model (bot/data/intent_model.npz) from the train split and generated variants.
+train-intent: $(STAMP)
+	$(BIN)/python -m bot.intent.train
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
