@@ -119,7 +119,7 @@ def test_business_phrases_are_added(tmp_path: pathlib.Path) -> None:
 
 
 def test_business_phrase_overrides_a_default_meaning(tmp_path: pathlib.Path) -> None:
-    assert classify_text("cancel").intent is Intent.REVIEW
+    assert default_lexicon().classify_rules("cancel").intent is Intent.REVIEW
     lexicon = load_lexicon(
         _write(tmp_path, {"languages": {"en": {"opt_out": {"all": ["cancel"]}}}})
     )

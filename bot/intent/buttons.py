@@ -365,7 +365,7 @@ def _from_lexicon(
         if found is not None:
             return found[0], normalised, index.languages[found[1]]
     if label:
-        verdict = lexicon.classify_text(label)
+        verdict = lexicon.classify_rules(label)
         if verdict.intent in _LABEL_INTENTS and verdict.matched:
             return verdict.intent, verdict.matched, verdict.language
     return Intent.NONE, "", None
@@ -375,7 +375,7 @@ def _says_all(label: str, lexicon: Lexicon) -> bool:
     """A label with an "all" word that the text classifier reads as an opt-out of all."""
     if not ALL_WORDS.intersection(_plain(label).split()):
         return False
-    verdict = lexicon.classify_text(label)
+    verdict = lexicon.classify_rules(label)
     return verdict.intent is Intent.OPT_OUT and verdict.categories == frozenset({ALL})
 
 

@@ -20,12 +20,14 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
+from bot.intent.decide import weigh
 from bot.intent.doubt import doubtful, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
-from bot.intent.lexicon import LexiconData, parse_lexicon
+from bot.intent.lexicon import LexiconData, expand, parse_lexicon
+from bot.intent.model import IntentModel, default_model
 from bot.intent.questions import asks_how
 from bot.intent.repair import Repairer
-from bot.intent.rules import decide
+from bot.intent.rules import GUARDED, decide
 from bot.intent.text import fold, has_latin, skeleton
 from bot.intent.verdict import NO_INTENT, Intent, Verdict
 
@@ -39,6 +41,8 @@ __all__ = [
 
 DEFAULT_LEXICON_RESOURCE: Final = "bot/data/lexicon.json"
 _PROMOTED: Final = frozenset({Intent.OPT_OUT, Intent.COMPLAINT})
+# Reviews the model does not settle: an opt-out beside an opt-in, a request beside a guard.
+_FOR_A_PERSON: Final = frozenset({"conflict", "guarded"})
 _CLAUSES: Final = re.compile(r"[.!?;,\n]+")
 # Verdicts the first reading of a message is sure of: no repair is tried.
 _SURE: Final = frozenset({Intent.OPT_OUT, Intent.OPT_IN, Intent.COMPLAINT, Intent.HELP})
@@ -50,12 +54,22 @@ class Lexicon:
     Build one with :func:`load_lexicon`; it is immutable and safe to share.
     """
 
-    __slots__ = ("_index", "_layers", "_repairer")
+    __slots__ = ("_disabled", "_index", "_layers", "_model", "_repairer")
 
-    def __init__(self, *layers: tuple[LexiconData, str]) -> None:
+    def __init__(self, *layers: tuple[LexiconData, str], model: IntentModel | None = None) -> None:
         if not layers:
             raise ValueError("a lexicon needs at least one layer")
         self._layers = layers
+        self._model = model
+        # Phrases a business's file disables: the model, trained on the defaults, must not
+        # read them back in.
+        self._disabled = frozenset(
+            fold(phrase)
+            for data, _ in layers
+            for entry in data.languages.values()
+            for raw in entry.disable
+            for phrase in expand(raw)
+        )
         self._index: Index = build_index(layers)
         self._repairer = Repairer(self._index.primary)
 
@@ -77,8 +91,37 @@ class Lexicon:
         """Reply texts of one language (keys ``opt_out``, ``opt_in``, ``help``)."""
         return self._index.replies.get(language, {})
 
+    @property
+    def model(self) -> IntentModel | None:
+        return self._model
+
     def classify_text(self, text: str) -> Verdict:
-        """Classify a typed message or a media caption (see :mod:`bot.intent.rules`)."""
+        """Classify a typed message or a media caption: the rules decide what they are sure
+        of (:meth:`classify_rules`); the model, when there is one, decides the rest
+        (:func:`bot.intent.decide.weigh`)."""
+        verdict, folded = self._rules(text)
+        if verdict is GUARDED:
+            return NO_INTENT
+        if (
+            verdict.intent in _SURE
+            or self._model is None
+            or not folded
+            or folded in self._disabled
+            or verdict.reason in _FOR_A_PERSON
+            or _mixed(verdict, text)
+        ):
+            return verdict
+        return weigh(verdict, text, self._model.probabilities(text), self.detect_language)
+
+    def classify_rules(self, text: str) -> Verdict:
+        """What the lexicon and its rules alone make of a message (see
+        :mod:`bot.intent.rules`): repairs, clauses, questions of how, opt-outs taken back."""
+        verdict = self._rules(text)[0]
+        return NO_INTENT if verdict is GUARDED else verdict
+
+    def _rules(self, text: str) -> tuple[Verdict, str]:
+        """The rules' verdict (:data:`bot.intent.rules.GUARDED` when a guard vetoed what
+        matched) and the folded text it was read from."""
         folded = fold(text)
         verdict = self._read(folded) if folded else NO_INTENT
         if verdict.intent not in _SURE:
@@ -89,11 +132,12 @@ class Lexicon:
                     verdict, folded = second, repaired
         verdict = _question(verdict, folded, text)
         if verdict.intent is not Intent.REVIEW:
-            return verdict
+            return verdict, folded
         if verdict.reason == "conflict" and regrets(folded.split(" ")):
             # "I sent STOP by mistake, keep sending": the opt-in is the request.
-            return Verdict(Intent.OPT_IN, verdict.categories, verdict.language, verdict.matched)
-        return self._clause(verdict, folded, text)
+            opt_in = Verdict(Intent.OPT_IN, verdict.categories, verdict.language, verdict.matched)
+            return opt_in, folded
+        return self._clause(verdict, folded, text), folded
 
     def _clause(self, verdict: Verdict, folded: str, text: str) -> Verdict:
         """A request among other words is the request when one clause of the message is the
@@ -141,6 +185,17 @@ class Lexicon:
         return None
 
 
+def _mixed(verdict: Verdict, text: str) -> bool:
+    """A review of a request next to a contrast, a condition or another question («Стоп, а
+    где мой заказ?»): a person reads it, whatever the model thinks."""
+    return (
+        verdict.intent is Intent.REVIEW
+        and verdict.suggested in _PROMOTED
+        and verdict.matched is not None
+        and doubtful(fold(text).split(" "), text, verdict.matched, verdict.language)
+    )
+
+
 def _question(verdict: Verdict, folded: str, text: str) -> Verdict:
     """A request asked as a question of how (:mod:`bot.intent.questions`) is help."""
     leaning = verdict.suggested if verdict.intent is Intent.REVIEW else verdict.intent
@@ -164,7 +219,7 @@ def _default_data() -> LexiconData:
 @functools.cache
 def default_lexicon() -> Lexicon:
     """The lexicon shipped in ``bot/data/lexicon.json`` (compiled once, on first use)."""
-    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE))
+    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE), model=default_model())
 
 
 def load_lexicon(path: pathlib.Path | None = None) -> Lexicon:
@@ -181,7 +236,9 @@ def load_lexicon(path: pathlib.Path | None = None) -> Lexicon:
     except UnicodeDecodeError as error:
         raise ValueError(f"lexicon {path}: not valid UTF-8 ({error})") from error
     custom = parse_lexicon(text, str(path))
-    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE), (custom, str(path)))
+    return Lexicon(
+        (_default_data(), DEFAULT_LEXICON_RESOURCE), (custom, str(path)), model=default_model()
+    )
 
 
 def classify_text(text: str, lexicon: Lexicon | None = None) -> Verdict:

@@ -55,12 +55,12 @@ def doubtful(words: list[str], text: str, phrase: str, language: str | None) -> 
     """True when the folded ``words`` of ``text`` carry a contrast, a condition, or a
     question in another sentence than the one holding ``phrase`` (the matched request)."""
     markers = _FOLDED.get(language or "", _ANY)
-    matched = set(phrase.replace(" + ", " ").split(" "))
+    matched = set(fold(phrase).split(" "))
     if markers.intersection(words) - matched:
         return True
     if "?" not in text:
         return False
-    head = phrase.split(" + ")[0].split(" ")[0]
+    head = fold(phrase.split(" + ")[0]).split(" ")[0]
     for sentence in _SENTENCES.findall(text):
         if sentence.rstrip().endswith("?") and head not in fold(sentence).split(" "):
             return True

@@ -77,7 +77,7 @@ HOW_WORDS: Final = frozenset(map(fold, _HOW_WORDS))
 def asks_how(words: list[str], phrase: str, question_mark: bool) -> bool:
     """True when the folded ``words`` ask how to do what ``phrase`` (the matched request,
     folded) says: a how-word shortly before it, or before it in a question."""
-    first = phrase.split(" + ")[0].split(" ")
+    first = fold(phrase.split(" + ")[0]).split(" ")
     if HOW_WORDS.intersection(first):
         return True  # the phrase is itself the question ("how do i unsubscribe")
     head = first[0]

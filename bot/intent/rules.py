@@ -34,7 +34,11 @@ from typing import Final
 from bot.intent.index import SPAN_WEIGHT, Kind, Matcher, Rule, WordInfo
 from bot.intent.verdict import ALL, MARKETING, NO_INTENT, Intent, Verdict
 
-__all__ = ["MAX_DECISIVE_WORDS", "SPAN_WEIGHT", "decide"]
+__all__ = ["GUARDED", "MAX_DECISIVE_WORDS", "SPAN_WEIGHT", "decide"]
+
+GUARDED: Final = Verdict(Intent.NONE, frozenset(), None, None, None, "guarded")
+"""Nothing, because a guard phrase vetoed what matched ("bus stop", "don't stop"): the
+classifier answers :data:`NO_INTENT`, and the model is not asked to read it otherwise."""
 
 MAX_DECISIVE_WORDS: Final = 40
 """A longer message is never decided silently, however well its words are covered."""
@@ -159,7 +163,7 @@ def _weigh(
                     marketing = True
                     ads.append(core[i])
     if not deciding:
-        return NO_INTENT
+        return GUARDED if guarded else NO_INTENT
     language = choose_language(languages, voters, deciding)
     rest = covered.count(False)
     if len(deciding) == 1 and not ads:
@@ -301,7 +305,9 @@ def _partial(
     length: int,
 ) -> Verdict:
     """Phrases among other words: a request goes to a person, anything weaker is nothing."""
-    if length > MAX_DECISIVE_WORDS:
+    if guarded:
+        reason = "guarded"
+    elif length > MAX_DECISIVE_WORDS:
         reason = "too_long"
     elif _K_OPT_IN in kinds and kinds & _AGAINST:
         reason = "conflict"
@@ -314,4 +320,4 @@ def _partial(
     strong_opt_in = any(span[2].kind is _K_OPT_IN and span[2].size > 1 for span in spans)
     if strong_opt_in and not guarded:
         return _verdict(_I_REVIEW, categories, language, matched, _I_OPT_IN, reason)
-    return NO_INTENT
+    return GUARDED if guarded else NO_INTENT

@@ -1,0 +1,76 @@
+"""Where the model decides: the messages the rules are not sure of.
+
+The rules (:mod:`bot.intent.classify`) decide what the lexicon covers: a request, an opt-in,
+a help question. For the rest, a ``none`` or a ``review`` verdict, the intent model's
+probabilities (:mod:`bot.intent.model`) decide:
+
+- a stop (opt-out, marketing opt-out or complaint) with probability of at least
+  :data:`STOP` is honoured at once, unless it is a question of how to stop (help);
+- a ``review`` verdict whose stop probability is in the band from :data:`BAND` to
+  :data:`STOP`, or that is an unclear word alone («отмена»), stays in review (a person
+  decides; marketing is held meanwhile);
+- otherwise an opt-in of at least :data:`OPT_IN` or a help question of at least
+  :data:`HELP` is that; anything else is ordinary conversation (a ``review`` verdict the
+  model reads as ordinary is released, so it holds nothing).
+
+The thresholds were calibrated on the dev split of the labelled replies (never the frozen
+test split): see ``make eval``. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from bot.intent.questions import HOW_WORDS
+from bot.intent.text import fold
+from bot.intent.verdict import ALL, MARKETING, Intent, Verdict
+
+__all__ = ["BAND", "HELP", "OPT_IN", "STOP", "weigh"]
+
+STOP: Final = 0.8
+BAND: Final = 0.5
+OPT_IN: Final = 0.5
+HELP: Final = 0.5
+
+# Label positions in the model's output (bot.intent.model.LABELS).
+_NONE, _OUT, _OUT_MARKETING, _COMPLAINT, _IN, _HELP = range(6)
+_ALL: Final = frozenset({ALL})
+_MARKETING: Final = frozenset({MARKETING})
+_NONE_CATEGORIES: Final[frozenset[str]] = frozenset()
+
+
+def weigh(
+    verdict: Verdict,
+    text: str,
+    p: Sequence[float],
+    language_of: Callable[[str], str | None],
+) -> Verdict:
+    """The verdict for a message the rules left as ``verdict`` (``none`` or ``review``),
+    given the model's probabilities ``p`` in label order."""
+    stop = p[_OUT] + p[_OUT_MARKETING] + p[_COMPLAINT]
+    language = verdict.language or language_of(text)
+    if stop >= STOP:
+        if _asks_how(text):
+            return Verdict(Intent.HELP, _NONE_CATEGORIES, language, _evidence("help", stop))
+        if p[_COMPLAINT] > p[_OUT] + p[_OUT_MARKETING]:
+            return Verdict(Intent.COMPLAINT, _ALL, language, _evidence("complaint", stop))
+        categories = _MARKETING if p[_OUT_MARKETING] > p[_OUT] + p[_COMPLAINT] else _ALL
+        return Verdict(Intent.OPT_OUT, categories, language, _evidence("opt_out", stop))
+    if verdict.intent is Intent.REVIEW and (stop >= BAND or verdict.reason == "unclear"):
+        # An unclear word alone («отмена») is not released to ordinary conversation.
+        return verdict
+    if p[_IN] >= OPT_IN:
+        return Verdict(Intent.OPT_IN, _ALL, language, _evidence("opt_in", p[_IN]))
+    if p[_HELP] >= HELP:
+        return Verdict(Intent.HELP, _NONE_CATEGORIES, language, _evidence("help", p[_HELP]))
+    return Verdict(Intent.NONE, _NONE_CATEGORIES, None, None)
+
+
+def _evidence(label: str, probability: float) -> str:
+    """What decided, kept with the event: the model, its label and its confidence."""
+    return f"model:{label}:{probability:.2f}"
+
+
+def _asks_how(text: str) -> bool:
+    return text.rstrip().endswith("?") and not HOW_WORDS.isdisjoint(fold(text).split(" "))
