@@ -111,7 +111,8 @@ class Lexicon:
             or _mixed(verdict, text)
         ):
             return verdict
-        return weigh(verdict, text, self._model.probabilities(text), self.detect_language)
+        model = self._model
+        return weigh(verdict, text, model.probabilities(text), self.detect_language, model.version)
 
     def classify_rules(self, text: str) -> Verdict:
         """What the lexicon and its rules alone make of a message (see

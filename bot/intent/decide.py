@@ -45,9 +45,16 @@ def weigh(
     text: str,
     p: Sequence[float],
     language_of: Callable[[str], str | None],
+    version: str = "",
 ) -> Verdict:
     """The verdict for a message the rules left as ``verdict`` (``none`` or ``review``),
-    given the model's probabilities ``p`` in label order."""
+    given the model's probabilities ``p`` in label order; ``version`` names the model in
+    the evidence of what it decides."""
+
+    def _evidence(label: str, probability: float) -> str:
+        # What decided, kept with the event: the model, its version, label and confidence.
+        return f"model {version}:{label}:{probability:.2f}" if version else f"model:{label}"
+
     stop = p[_OUT] + p[_OUT_MARKETING] + p[_COMPLAINT]
     language = verdict.language or language_of(text)
     if stop >= STOP:
@@ -65,11 +72,6 @@ def weigh(
     if p[_HELP] >= HELP:
         return Verdict(Intent.HELP, _NONE_CATEGORIES, language, _evidence("help", p[_HELP]))
     return Verdict(Intent.NONE, _NONE_CATEGORIES, None, None)
-
-
-def _evidence(label: str, probability: float) -> str:
-    """What decided, kept with the event: the model, its label and its confidence."""
-    return f"model:{label}:{probability:.2f}"
 
 
 def _asks_how(text: str) -> bool:
