@@ -11,8 +11,9 @@ because different things lift them:
 - `platform` (Meta's marketing preference, error 131050): lifted only by `resume`;
 - `unreachable` (several 131026 in a row): lifted by a later inbound message or delivery;
 - `erased`: never lifted;
-- `pending_review` (an unclear reply in the review queue, while the policy holds): a
-  provisional hold on marketing (on everything when the reply leaned to a complaint),
+- `pending_review` (an unclear reply in the review queue, while the policy holds, unless it
+  leans to an opt-in): a provisional hold on marketing (on everything when the reply leaned
+  to a complaint),
   lifted by the item's resolution (an opt-out resolution leaves its own block) or by a newer
   opt-in from the person.
 """
@@ -279,6 +280,8 @@ def _holds(ordered: Sequence[Event], policy: Policy) -> list[Block]:
             last_opt_in = e.occurred_at
         if e.kind is not Kind.REVIEW or e.id in resolved:
             continue
+        if e.evidence.get("suggested") == Kind.OPT_IN.value:
+            continue  # a reply leaning to an opt-in asks for more, not less: no hold
         if last_opt_in is not None and last_opt_in > e.occurred_at:
             continue
         wide = e.evidence.get("suggested") == Kind.COMPLAINT.value

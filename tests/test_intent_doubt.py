@@ -63,3 +63,15 @@ def test_an_opt_out_taken_back_is_an_opt_in(text: str) -> None:
 
 def test_a_conflict_without_regret_waits() -> None:
     assert classify_text("стоп или старт").intent is Intent.REVIEW
+
+
+def test_the_model_never_opts_anyone_in_by_itself() -> None:
+    from bot.intent.decide import weigh
+    from bot.intent.verdict import NO_INTENT
+
+    sure_opt_in = (0.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+    verdict = weigh(NO_INTENT, "верните рассылку", sure_opt_in, lambda _: "ru", "v1")
+    assert (verdict.intent, verdict.suggested) == (Intent.REVIEW, Intent.OPT_IN)
+    assert verdict.matched == "model v1:opt_in:1.00"
+    sure_stop = (0.0, 0.9, 0.0, 0.1, 0.0, 0.0)
+    assert weigh(NO_INTENT, "хватит", sure_stop, lambda _: "ru").intent is Intent.OPT_OUT

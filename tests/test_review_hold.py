@@ -79,6 +79,7 @@ CASES = [
     ("open item holds marketing", [ITEM], (Reason.PENDING_REVIEW,), ()),
     ("a hold can be turned off", [ITEM], (), ()),
     ("a complaint-leaning item holds everything", [review(suggested="complaint")], None, None),
+    ("an item leaning to an opt-in holds nothing", [review(suggested="opt_in")], (), ()),
     ("resolved as none: lifted", [ITEM, resolution(ITEM, Kind.REVIEWED)], (), ()),
     (
         "resolved as opt-out: kept, as an opt-out",

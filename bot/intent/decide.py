@@ -9,9 +9,10 @@ probabilities (:mod:`bot.intent.model`) decide:
 - a ``review`` verdict whose stop probability is in the band from :data:`BAND` to
   :data:`STOP`, or that is an unclear word alone («отмена»), stays in review (a person
   decides; marketing is held meanwhile);
-- otherwise an opt-in of at least :data:`OPT_IN` or a help question of at least
-  :data:`HELP` is that; anything else is ordinary conversation (a ``review`` verdict the
-  model reads as ordinary is released, so it holds nothing).
+- otherwise an opt-in of at least :data:`OPT_IN` goes to review leaning to an opt-in (the
+  model never opts anyone in by itself: an opt-in lifts a stop), a help question of at
+  least :data:`HELP` is help, and anything else is ordinary conversation (a ``review``
+  verdict the model reads as ordinary is released, so it holds nothing).
 
 The thresholds were calibrated on the dev split of the labelled replies (never the frozen
 test split): see ``make eval``. Pure.
@@ -68,7 +69,12 @@ def weigh(
         # An unclear word alone («отмена») is not released to ordinary conversation.
         return verdict
     if p[_IN] >= OPT_IN:
-        return Verdict(Intent.OPT_IN, _ALL, language, _evidence("opt_in", p[_IN]))
+        # Never an opt-in on the model's word alone: an opt-in of the person lifts their
+        # stop, and "send me offers" is a few letters from "no more offers". A person (or
+        # the customer's tap on a clarifying question) confirms it; nothing is held.
+        return Verdict(
+            Intent.REVIEW, _ALL, language, _evidence("opt_in", p[_IN]), Intent.OPT_IN, "unclear"
+        )
     if p[_HELP] >= HELP:
         return Verdict(Intent.HELP, _NONE_CATEGORIES, language, _evidence("help", p[_HELP]))
     return Verdict(Intent.NONE, _NONE_CATEGORIES, None, None)

@@ -109,7 +109,11 @@ class Counts:
         self.rows += 1
         labelled = outcome.row.intent in STOPPING
         predicted = outcome.verdict.intent in STOPPING
-        review = outcome.verdict.intent is Intent.REVIEW
+        # A review holds marketing unless it leans to an opt-in (bot.state).
+        review = (
+            outcome.verdict.intent is Intent.REVIEW
+            and outcome.verdict.suggested is not Intent.OPT_IN
+        )
         if labelled:
             self.positives += 1
             self.true_positives += predicted
