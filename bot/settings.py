@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     subscriber_timeout_ms: int = Field(default=10_000, ge=100, le=300_000)
     subscriber_backoff_base_ms: int = Field(default=1000, ge=1, le=3_600_000)
     subscriber_backoff_max_ms: int = Field(default=3_600_000, ge=1, le=86_400_000)
+    # Streamed eligibility: a request in which no bytes move either way for this long while
+    # the service waits on the client (for its body, or for it to read the answer) is ended.
+    stream_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)
 
     # Per category: at most N sends in a rolling window (`marketing=3/7d,utility=10/1d`).
     frequency_caps: str = "marketing=3/7d"

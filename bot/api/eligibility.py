@@ -10,19 +10,20 @@ names one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import IO, Any, Generic, Literal, TypeVar, cast
 
 import structlog
 from aiohttp import web
 from pydantic import Field, ValidationError
 
 from bot.api.common import Body, authorize, iso, json_response, read_body
-from bot.app import SETTINGS, STORE
+from bot.app import SETTINGS, STORE, error_response
 from bot.auth import Permission
 from bot.bulk import (
     BATCH_SIZE,
@@ -54,6 +55,14 @@ READ_BYTES = 1 << 16
 # Batches looked up ahead of the one being written: the store works on the next batch
 # (SQLite in its reader threads) while this one is parsed and written.
 LOOKAHEAD = 2
+# The answer waiting for a client to read it: this much in memory, the rest in a temporary
+# file (a client that sends the whole body before reading leaves all of it there).
+SPOOL_MEMORY_BYTES = 1 << 20
+# Past this much waiting, reading the body waits for the client to read (about 30 million
+# CSV results, 12 million NDJSON ones).
+SPOOL_MAX_BYTES = 1 << 30
+# Bytes read back from the temporary file at a time.
+WRITE_BYTES = 1 << 18
 
 Category = Literal["marketing", "utility"]
 _INVALID = Verdict(False, (INVALID_NUMBER,))
@@ -198,6 +207,189 @@ async def _answer_json(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- streams
 
 
+class StreamIdle(Exception):
+    """Nothing moved either way for the idle timeout while the stream waited on the client."""
+
+    def __init__(self, seconds: float, *, answer_stuck: bool) -> None:
+        what = "took none of the answer" if answer_stuck else "sent nothing"
+        super().__init__(f"the client {what} for {seconds:g} s; the request is ended")
+        self.answer_stuck = answer_stuck
+
+
+class AnswerSpool:
+    """The answer between the lookups and the client, in order: up to `memory_bytes` held in
+    memory, the rest in an unnamed temporary file, read back as the client takes it.
+
+    A client that reads while it sends keeps it nearly empty; one that sends the whole body
+    first (urllib, requests, most CRM and ETL clients) finds its answer here once it reads.
+    """
+
+    def __init__(
+        self, memory_bytes: int = SPOOL_MEMORY_BYTES, max_bytes: int = SPOOL_MAX_BYTES
+    ) -> None:
+        self._memory: deque[bytes] = deque()
+        self._in_memory = 0
+        self._memory_bytes = memory_bytes
+        self._max_bytes = max_bytes
+        self._file: IO[bytes] | None = None
+        self._start = 0  # the file's unread bytes are [start, end)
+        self._end = 0
+        self._closed = False
+        self._readable = asyncio.Event()
+        self._room = asyncio.Event()
+        self.spilled = 0  # bytes that went through the file
+
+    def __len__(self) -> int:
+        return self._in_memory + self._end - self._start
+
+    def put(self, data: bytes) -> None:
+        """Add to the end (after everything put before, memory and file alike)."""
+        if not data:
+            return
+        if self._start == self._end and self._in_memory + len(data) <= self._memory_bytes:
+            self._memory.append(data)
+            self._in_memory += len(data)
+        else:
+            if self._file is None:
+                # Closed by `discard`, at the end of the request whatever the outcome.
+                self._file = tempfile.TemporaryFile(prefix="consentbot-answer-")  # noqa: SIM115
+            # Small writes to the page cache: cheaper than a trip to a thread.
+            fd, view = self._file.fileno(), memoryview(data)
+            while view:
+                written = os.pwrite(fd, view, self._end)
+                self._end += written
+                view = view[written:]
+            self.spilled += len(data)
+        self._readable.set()
+
+    def close(self) -> None:
+        """Nothing more will be put: `get` answers None once the rest is taken."""
+        self._closed = True
+        self._readable.set()
+
+    async def get(self) -> bytes | None:
+        """The next piece (at most `WRITE_BYTES` from the file), waiting for one; None at
+        the end."""
+        while not len(self):
+            if self._closed:
+                return None
+            self._readable.clear()
+            await self._readable.wait()
+        if self._memory:
+            data = self._memory.popleft()
+            self._in_memory -= len(data)
+        else:
+            assert self._file is not None
+            fd = self._file.fileno()
+            data = os.pread(fd, min(WRITE_BYTES, self._end - self._start), self._start)
+            if not data:
+                raise OSError("the answer's temporary file ended early")
+            self._start += len(data)
+            if self._start == self._end:
+                os.ftruncate(fd, 0)
+                self._start = self._end = 0
+        if len(self) <= self._max_bytes:
+            self._room.set()
+        return data
+
+    async def room(self) -> None:
+        """Wait while more than `max_bytes` are held (the client reads far slower than it
+        sends); the idle timeout ends a client that reads nothing at all."""
+        while len(self) > self._max_bytes:
+            self._room.clear()
+            await self._room.wait()
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._memory.clear()
+
+
+class _Answer:
+    """One streamed answer: the body is read (`read`, a task) while a writer task sends the
+    spooled result lines as fast as the client takes them, so reading never waits for the
+    client to read. A watchdog ends the request when no bytes move either way for the idle
+    timeout while the stream waits on the client (for its body or for it to read)."""
+
+    def __init__(self, response: web.StreamResponse, idle_s: float) -> None:
+        self.spool = AnswerSpool()
+        self._response = response
+        self._idle = idle_s
+        self._loop = asyncio.get_running_loop()
+        self._last = self._loop.time()  # when bytes last moved, either way
+        self.reading = False  # waiting for the body
+        self._sending = False  # waiting for the client to take the answer
+        self._cut = False  # end without the last chunk: the answer is incomplete
+        self._tasks: list[asyncio.Task[None]] = []
+        self._reported: set[asyncio.Task[None]] = set()
+
+    def moved(self) -> None:
+        self._last = self._loop.time()
+
+    def start(self, read: Coroutine[Any, Any, None]) -> None:
+        writing = asyncio.create_task(self._write())
+        self._tasks = [asyncio.create_task(read), writing, asyncio.create_task(self._watch())]
+
+    def cut(self, line: str | None) -> None:
+        """End the answer after what is spooled and `line`, without its last chunk."""
+        self._cut = True
+        self._tasks[0].cancel()  # no more of the body is read
+        self.reading = False
+        self.moved()  # the idle timeout counts again for what is left to send
+        if line is not None:
+            self.spool.put(line.encode())
+        self.spool.close()
+        if self._tasks[2].done():  # the watchdog fired: watch the last line go out too
+            self._tasks[2] = asyncio.create_task(self._watch())
+
+    async def wait(self) -> BaseException | None:
+        """Until the answer is sent, or the first failure not reported yet (the client gone
+        first, then the idle timeout, then any other)."""
+        live = [task for task in self._tasks if not task.done()]
+        if live:
+            await asyncio.wait(live, return_when=asyncio.FIRST_EXCEPTION)
+        failures: list[BaseException] = []
+        for task in self._tasks:
+            if task.done() and task not in self._reported and not task.cancelled():
+                self._reported.add(task)
+                if (exc := task.exception()) is not None:
+                    failures.append(exc)
+        failures.sort(key=lambda e: 0 if _client_gone(e) else 1 if isinstance(e, StreamIdle) else 2)
+        return failures[0] if failures else None
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.spool.discard()
+
+    async def _write(self) -> None:
+        response = self._response
+        while (data := await self.spool.get()) is not None:
+            self._sending = True
+            await response.write(data)
+            self._sending = False
+            self.moved()
+        if not self._cut:
+            self._sending = True
+            await response.write_eof()
+            self._sending = False
+
+    async def _watch(self) -> None:
+        writing = self._tasks[1]
+        step = min(self._idle / 4, 1.0)
+        while not writing.done():
+            await asyncio.wait([writing], timeout=step)
+            waiting = self.reading or self._sending
+            if waiting and not writing.done() and self._loop.time() - self._last > self._idle:
+                raise StreamIdle(self._idle, answer_stuck=self._sending)
+
+
+def _client_gone(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionError)
+
+
 def _read_query(request: web.Request) -> EligibilityQuery:
     try:
         return EligibilityQuery.model_validate(dict(request.query))
@@ -212,13 +404,18 @@ def _read_query(request: web.Request) -> EligibilityQuery:
 
 
 async def _stream(request: web.Request, kind: StreamKind) -> web.StreamResponse:
-    """Answer a CSV or NDJSON list line by line, in order, in bounded memory.
+    """Answer a CSV or NDJSON list line by line, in order, in bounded memory, to any client.
+
+    The body is read without waiting for the client to read the answer: result lines go to
+    a spool (memory, then a temporary file) that a writer task empties as fast as the
+    client reads. A client that reads while it sends gets its answer as it goes; one that
+    sends everything first finds it waiting. Either way the service's memory stays flat.
 
     Everything that can be refused is checked before the first byte of the answer, which
     is sent once the first batch is decided: until then a failure is an ordinary error
-    answer. After that, a failure cuts the connection before the end of the answer
-    (NDJSON gets a last line with the error first), so a client never takes a part of
-    the answer for the whole.
+    answer (a stalled client gets 408). After that, a failure cuts the connection before
+    the end of the answer (NDJSON gets a last line with the error first), so a client
+    never takes a part of the answer for the whole.
     """
     query = _read_query(request)
     if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
@@ -238,42 +435,71 @@ async def _stream(request: web.Request, kind: StreamKind) -> web.StreamResponse:
     response = web.StreamResponse()
     response.content_type = writer.content_type
     response.charset = "utf-8"
+    idle_s = settings.stream_idle_timeout_s
+    answer = _Answer(response, idle_s)
+    spool = answer.spool
     started = time.perf_counter()
     pending: deque[tuple[Batch, asyncio.Task[list[str]]]] = deque()
+
+    async def begin() -> None:
+        if not response.prepared:
+            await response.prepare(request)
+            spool.put(writer.header().encode())
 
     async def emit() -> None:
         batch, task = pending.popleft()
         outcomes = await task
-        if not response.prepared:
-            await response.prepare(request)
-            await response.write(writer.header().encode())
-        await response.write(writer.render(batch, outcomes).encode())
+        await begin()
+        spool.put(writer.render(batch, outcomes).encode())
+        await spool.room()
 
     def submit(batches: list[Batch]) -> None:
         for batch in batches:
             pending.append((batch, asyncio.create_task(checker.check(batch.keys))))
 
-    try:
-        async for chunk in request.content.iter_chunked(READ_BYTES):
+    async def read() -> None:
+        content = request.content
+        while True:
+            answer.reading = True
+            chunk = await content.read(READ_BYTES)
+            answer.reading = False
+            if not chunk:
+                break
+            answer.moved()
             submit(reader.feed(chunk))
             while len(pending) > LOOKAHEAD:
                 await emit()
         submit(reader.close())
         while pending:
             await emit()
-        if not response.prepared:
-            await response.prepare(request)
-            await response.write(writer.header().encode())
-        await response.write_eof()
-    except ConnectionResetError:
-        log.info("eligibility.client_gone", format=kind, results=reader.lines)
-        return response
-    except Exception as exc:
-        if not response.prepared:
-            raise
-        await _cut(request, response, writer, exc, reader.lines)
-        return response
+        await begin()
+        spool.close()
+
+    answer.start(read())
+    try:
+        failure = await answer.wait()
+        if failure is None:
+            pass
+        elif _client_gone(failure):
+            log.info("eligibility.client_gone", format=kind, results=reader.lines)
+            _close(request, idle_s, abort=True)
+            return response
+        elif isinstance(failure, StreamIdle):
+            log.info("eligibility.idle", format=kind, results=reader.lines, error=str(failure))
+            if not response.prepared:
+                return await _timed_out(request, failure, idle_s)
+            if failure.answer_stuck:
+                _close(request, idle_s, abort=True)
+                return response
+            await _cut(request, answer, writer, failure, reader.lines, idle_s)
+            return response
+        else:
+            if not response.prepared:
+                raise failure
+            await _cut(request, answer, writer, failure, reader.lines, idle_s)
+            return response
     finally:
+        await answer.stop()
         # Lookups still in flight once the answer is over or cut: their results (or errors)
         # are of no use, but they are awaited, so none is left running or unread.
         tasks = [task for _, task in pending]
@@ -286,29 +512,55 @@ async def _stream(request: web.Request, kind: StreamKind) -> web.StreamResponse:
         category=query.category,
         results=reader.lines,
         invalid_lines=reader.problems,
+        spooled_bytes=spool.spilled,
         seconds=round(time.perf_counter() - started, 3),
     )
     return response
 
 
+async def _timed_out(request: web.Request, exc: StreamIdle, idle_s: float) -> web.StreamResponse:
+    """A 408 for a client that stalled before the answer started, and the connection closed
+    (the rest of its body is not waited for)."""
+    response = error_response(408, "request_timeout", str(exc))
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    _close(request, idle_s, abort=False)
+    return response
+
+
 async def _cut(
     request: web.Request,
-    response: web.StreamResponse,
+    answer: _Answer,
     writer: CsvWriter | NdjsonWriter,
-    exc: Exception,
+    exc: BaseException,
     results: int,
+    idle_s: float,
 ) -> None:
-    """End a started answer after a failure: the error line if the format has one, then the
-    connection closed without the end of the answer (the last chunk is never sent)."""
-    if isinstance(exc, StoreUnavailable):
+    """End a started answer after a failure: what is spooled, the error line if the format
+    has one, then the connection closed without the end of the answer (the last chunk is
+    never sent)."""
+    if isinstance(exc, StreamIdle):
+        status, code, message = 408, "request_timeout", str(exc)
+    elif isinstance(exc, StoreUnavailable):
         log.error("eligibility.stream_failed", error=str(exc), results=results)
         status, code, message = 503, "storage_unavailable", "storage is unavailable, retry later"
     else:
-        log.exception("eligibility.stream_failed", results=results)
+        log.error("eligibility.stream_failed", results=results, exc_info=exc)
         status, code, message = 500, "internal_error", "internal error"
-    line = writer.failure(code, message, status)
-    with contextlib.suppress(ConnectionError):
-        if line is not None:
-            await response.write(line.encode())
-    if request.transport is not None:
-        request.transport.close()
+    answer.cut(writer.failure(code, message, status))
+    failure = await answer.wait()
+    _close(request, idle_s, abort=failure is not None)
+
+
+def _close(request: web.Request, idle_s: float, *, abort: bool) -> None:
+    """Close the connection: at once (`abort`), or once what is written has gone out,
+    which a client that reads nothing cannot hold up longer than the idle timeout."""
+    transport = request.transport
+    if transport is None:
+        return
+    if abort:
+        transport.abort()
+    else:
+        transport.close()
+        asyncio.get_running_loop().call_later(idle_s, transport.abort)

@@ -12,7 +12,9 @@ PostgreSQL database, dropped afterwards):
    `POST /v1/eligibility` over HTTP, the answer read as it streams. Timed from the first
    byte sent to the last byte read; the server's resident memory is sampled meanwhile and
    its growth over the value before the request is reported. Every answer line is checked
-   against the numbers that were suppressed.
+   against the numbers that were suppressed. Then the same request from a plain client,
+   Python's urllib, that sends the whole body before it reads the answer (as requests and
+   most CRM and ETL clients do), timed, sampled and checked the same way.
 3. The floor: the same file read and each number tested against an in-memory set.
 4. `GET /v1/suppressions?format=ndjson` of the whole feed (N subjects), timed and counted.
 
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +54,7 @@ from tests.bench.webhook import (
 )
 
 TARGET_STREAM_S = 5.0
+TARGET_PLAIN_STREAM_S = 8.0
 TARGET_STREAM_MB = 100.0
 TARGET_EXPORT_S = 5.0
 TARGET_IMPORT_S = 60.0
@@ -65,6 +69,9 @@ class Figures:
     stream_s: float | None = None
     stream_lines: int = 0
     stream_rss_growth_mb: float | None = None
+    plain_s: float | None = None
+    plain_lines: int = 0
+    plain_rss_growth_mb: float | None = None
     floor_s: float | None = None
     export_s: float | None = None
     export_lines: int = 0
@@ -186,6 +193,50 @@ async def stream_eligibility(
     return elapsed, lines, problems
 
 
+def plain_eligibility(
+    port: int, token: str, recipients: Path, count: int
+) -> tuple[float, int, list[str]]:
+    """The same request from urllib: the whole body sent, then the answer read (in blocks,
+    each line checked). Seconds, answer lines, and problems found in the answers."""
+    problems: list[str] = []
+    index = -1  # the header line
+    started = time.perf_counter()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/eligibility?category=marketing",
+        data=recipients.read_bytes(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
+    try:
+        # A socket operation that waits 120 s is a failure, not a hang.
+        with urllib.request.urlopen(request, timeout=120) as resp:  # noqa: S310 - http://127.0.0.1
+            rest = b""
+            while block := resp.read(1 << 20):
+                lines = (rest + block).split(b"\n")
+                rest = lines.pop()
+                for raw in lines:
+                    if index < 0:
+                        if not raw.startswith(b"recipient,phone,eligible,reasons"):
+                            problems.append(f"unexpected CSV header {raw[:80]!r}")
+                        index = 0
+                        continue
+                    row = raw.decode().rstrip("\r").split(",")
+                    expected = "false" if suppressed(index) else "true"
+                    wrong = row[0] != number(index) or row[2] != expected
+                    if wrong and len(problems) < 5:
+                        problems.append(f"line {index + 2}: {raw[:120]!r}, expected {expected}")
+                    index += 1
+            if rest:
+                problems.append(f"the answer ends without a newline: {rest[:80]!r}")
+    except OSError as exc:  # urllib's errors, timeouts and resets included
+        problems.append(f"the plain client failed after {max(index, 0)} lines: {exc!r}")
+    elapsed = time.perf_counter() - started
+    lines_read = max(index, 0)
+    if lines_read != count:
+        problems.append(f"plain client: {lines_read} answer lines for {count} recipients")
+    return elapsed, lines_read, problems
+
+
 async def export_feed(port: int, token: str) -> tuple[float, int]:
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -254,6 +305,12 @@ def measure(url: str, folder: Path, count: int, options: Options) -> Figures:
         figures.stream_s, figures.stream_lines = seconds, lines
         figures.stream_rss_growth_mb = peak[0] - before
         figures.problems += problems
+        before = rss_mb(process.pid) or 0.0
+        with peak_rss(process.pid) as peak:
+            seconds, lines, problems = plain_eligibility(port, token, recipients, count)
+        figures.plain_s, figures.plain_lines = seconds, lines
+        figures.plain_rss_growth_mb = peak[0] - before
+        figures.problems += problems
         seconds, lines = asyncio.run(export_feed(port, token))
         figures.export_s, figures.export_lines = seconds, lines
         if lines != count:
@@ -293,6 +350,18 @@ def report(all_figures: Sequence[Figures], count: int) -> str:
             lines.append(
                 "  server memory growth during it: "
                 f"{verdict(f.stream_rss_growth_mb, TARGET_STREAM_MB)} MB"
+            )
+        if f.plain_s is not None:
+            lines.append(
+                f"  the same, sent whole before reading (urllib), {f.plain_lines:,} recipients: "
+                f"{verdict(f.plain_s, TARGET_PLAIN_STREAM_S)} s, "
+                f"{f.plain_lines / f.plain_s:,.0f} recipients/s"
+                if f.plain_s
+                else "  eligibility from urllib: no answer"
+            )
+            lines.append(
+                "  server memory growth during it: "
+                f"{verdict(f.plain_rss_growth_mb, TARGET_STREAM_MB)} MB"
             )
         if f.floor_s is not None and f.stream_s:
             lines.append(
