@@ -10,19 +10,18 @@ names one.
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import structlog
 from aiohttp import web
 from pydantic import Field, ValidationError
 
 from bot.api.common import Body, authorize, iso, json_response, read_body
+from bot.api.spool import AnswerSpool
 from bot.app import SETTINGS, STORE, error_response
 from bot.auth import Permission
 from bot.bulk import (
@@ -55,14 +54,6 @@ READ_BYTES = 1 << 16
 # Batches looked up ahead of the one being written: the store works on the next batch
 # (SQLite in its reader threads) while this one is parsed and written.
 LOOKAHEAD = 2
-# The answer waiting for a client to read it: this much in memory, the rest in a temporary
-# file (a client that sends the whole body before reading leaves all of it there).
-SPOOL_MEMORY_BYTES = 1 << 20
-# Past this much waiting, reading the body waits for the client to read (about 30 million
-# CSV results, 12 million NDJSON ones).
-SPOOL_MAX_BYTES = 1 << 30
-# Bytes read back from the temporary file at a time.
-WRITE_BYTES = 1 << 18
 
 Category = Literal["marketing", "utility"]
 _INVALID = Verdict(False, (INVALID_NUMBER,))
@@ -214,96 +205,6 @@ class StreamIdle(Exception):
         what = "took none of the answer" if answer_stuck else "sent nothing"
         super().__init__(f"the client {what} for {seconds:g} s; the request is ended")
         self.answer_stuck = answer_stuck
-
-
-class AnswerSpool:
-    """The answer between the lookups and the client, in order: up to `memory_bytes` held in
-    memory, the rest in an unnamed temporary file, read back as the client takes it.
-
-    A client that reads while it sends keeps it nearly empty; one that sends the whole body
-    first (urllib, requests, most CRM and ETL clients) finds its answer here once it reads.
-    """
-
-    def __init__(
-        self, memory_bytes: int = SPOOL_MEMORY_BYTES, max_bytes: int = SPOOL_MAX_BYTES
-    ) -> None:
-        self._memory: deque[bytes] = deque()
-        self._in_memory = 0
-        self._memory_bytes = memory_bytes
-        self._max_bytes = max_bytes
-        self._file: IO[bytes] | None = None
-        self._start = 0  # the file's unread bytes are [start, end)
-        self._end = 0
-        self._closed = False
-        self._readable = asyncio.Event()
-        self._room = asyncio.Event()
-        self.spilled = 0  # bytes that went through the file
-
-    def __len__(self) -> int:
-        return self._in_memory + self._end - self._start
-
-    def put(self, data: bytes) -> None:
-        """Add to the end (after everything put before, memory and file alike)."""
-        if not data:
-            return
-        if self._start == self._end and self._in_memory + len(data) <= self._memory_bytes:
-            self._memory.append(data)
-            self._in_memory += len(data)
-        else:
-            if self._file is None:
-                # Closed by `discard`, at the end of the request whatever the outcome.
-                self._file = tempfile.TemporaryFile(prefix="consentbot-answer-")  # noqa: SIM115
-            # Small writes to the page cache: cheaper than a trip to a thread.
-            fd, view = self._file.fileno(), memoryview(data)
-            while view:
-                written = os.pwrite(fd, view, self._end)
-                self._end += written
-                view = view[written:]
-            self.spilled += len(data)
-        self._readable.set()
-
-    def close(self) -> None:
-        """Nothing more will be put: `get` answers None once the rest is taken."""
-        self._closed = True
-        self._readable.set()
-
-    async def get(self) -> bytes | None:
-        """The next piece (at most `WRITE_BYTES` from the file), waiting for one; None at
-        the end."""
-        while not len(self):
-            if self._closed:
-                return None
-            self._readable.clear()
-            await self._readable.wait()
-        if self._memory:
-            data = self._memory.popleft()
-            self._in_memory -= len(data)
-        else:
-            assert self._file is not None
-            fd = self._file.fileno()
-            data = os.pread(fd, min(WRITE_BYTES, self._end - self._start), self._start)
-            if not data:
-                raise OSError("the answer's temporary file ended early")
-            self._start += len(data)
-            if self._start == self._end:
-                os.ftruncate(fd, 0)
-                self._start = self._end = 0
-        if len(self) <= self._max_bytes:
-            self._room.set()
-        return data
-
-    async def room(self) -> None:
-        """Wait while more than `max_bytes` are held (the client reads far slower than it
-        sends); the idle timeout ends a client that reads nothing at all."""
-        while len(self) > self._max_bytes:
-            self._room.clear()
-            await self._room.wait()
-
-    def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        self._memory.clear()
 
 
 class _Answer:
