@@ -108,11 +108,17 @@ class Lexicon:
             or not folded
             or folded in self._disabled
             or verdict.reason in _FOR_A_PERSON
-            or _mixed(verdict, text)
+            or _mixed(verdict, text, folded)
         ):
             return verdict
         model = self._model
-        return weigh(verdict, text, model.probabilities(text), self.detect_language, model.version)
+        return weigh(
+            verdict,
+            text,
+            model.probabilities(text, folded),
+            lambda _: self._language(folded),
+            model.version,
+        )
 
     def classify_rules(self, text: str) -> Verdict:
         """What the lexicon and its rules alone make of a message (see
@@ -172,7 +178,9 @@ class Lexicon:
     def detect_language(self, text: str) -> str | None:
         """The lexicon language whose words ``text`` uses most, else the first language
         written in its script, else ``None``."""
-        folded = fold(text)
+        return self._language(fold(text))
+
+    def _language(self, folded: str) -> str | None:
         scores = [0.0] * len(self._index.languages)
         for word in folded.split(" "):
             for language, weight in self._index.vocabulary.get(word, ()):
@@ -186,14 +194,14 @@ class Lexicon:
         return None
 
 
-def _mixed(verdict: Verdict, text: str) -> bool:
+def _mixed(verdict: Verdict, text: str, folded: str) -> bool:
     """A review of a request next to a contrast, a condition or another question («Стоп, а
     где мой заказ?»): a person reads it, whatever the model thinks."""
     return (
         verdict.intent is Intent.REVIEW
         and verdict.suggested in _PROMOTED
         and verdict.matched is not None
-        and doubtful(fold(text).split(" "), text, verdict.matched, verdict.language)
+        and doubtful(folded.split(" "), text, verdict.matched, verdict.language)
     )
 
 

@@ -90,9 +90,13 @@ def _word_hashes(word: str, ngram_min: int, ngram_max: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def feature_hashes(text: str, ngram_min: int = 2, ngram_max: int = 5) -> list[int]:
-    """The unbucketed 32-bit hashes of every feature of ``text`` (with repeats)."""
-    folded = fold(text)
+def feature_hashes(
+    text: str, ngram_min: int = 2, ngram_max: int = 5, folded: str | None = None
+) -> list[int]:
+    """The unbucketed 32-bit hashes of every feature of ``text`` (with repeats);
+    ``folded`` is ``fold(text)`` when the caller has it already."""
+    if folded is None:
+        folded = fold(text)
     out: list[int] = []
     if folded:
         words = folded.split(" ")
@@ -229,26 +233,27 @@ class IntentModel:
 
     # -- prediction --------------------------------------------------------------------
 
-    def features(self, text: str) -> npt.NDArray[np.intp]:
+    def features(self, text: str, folded: str | None = None) -> npt.NDArray[np.intp]:
         """The sorted, distinct bucket ids of ``text``'s features."""
         buckets = self.buckets
-        distinct = {h % buckets for h in feature_hashes(text, *self.ngram)}
+        distinct = {h % buckets for h in feature_hashes(text, *self.ngram, folded=folded)}
         ids = np.fromiter(distinct, dtype=np.intp, count=len(distinct))
         ids.sort()
         return ids
 
-    def logits(self, text: str) -> npt.NDArray[np.float64]:
+    def logits(self, text: str, folded: str | None = None) -> npt.NDArray[np.float64]:
         """Unnormalised scores, in :attr:`labels` order."""
-        ids = self.features(text)
+        ids = self.features(text, folded)
         if ids.size == 0:
             return self._bias.copy()
         summed = self._weights.take(ids, axis=0).sum(axis=0).astype(np.float64)
         scores: npt.NDArray[np.float64] = summed * (1.0 / math.sqrt(ids.size)) + self._bias
         return scores
 
-    def probabilities(self, text: str) -> tuple[float, ...]:
-        """The probability of each label (in :data:`LABELS` order) for the raw ``text``."""
-        scores: list[float] = self.logits(text).tolist()
+    def probabilities(self, text: str, folded: str | None = None) -> tuple[float, ...]:
+        """The probability of each label (in :data:`LABELS` order) for the raw ``text``
+        (``folded``: its fold, when the caller has it)."""
+        scores: list[float] = self.logits(text, folded).tolist()
         top = max(scores)
         exp = [math.exp(score - top) for score in scores]
         total = sum(exp)
