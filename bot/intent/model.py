@@ -235,15 +235,24 @@ class IntentModel:
 
     def features(self, text: str, folded: str | None = None) -> npt.NDArray[np.intp]:
         """The sorted, distinct bucket ids of ``text``'s features."""
-        buckets = self.buckets
-        distinct = {h % buckets for h in feature_hashes(text, *self.ngram, folded=folded)}
-        ids = np.fromiter(distinct, dtype=np.intp, count=len(distinct))
+        ids = self._ids(text, folded)
         ids.sort()
         return ids
 
+    def _ids(self, text: str, folded: str | None) -> npt.NDArray[np.intp]:
+        """The distinct bucket ids, in no particular order (the sum does not need one)."""
+        buckets = self.buckets
+        hashes = feature_hashes(text, *self.ngram, folded=folded)
+        if buckets & (buckets - 1) == 0:  # a power of two: a mask is the remainder, cheaper
+            mask = buckets - 1
+            distinct = {h & mask for h in hashes}
+        else:
+            distinct = {h % buckets for h in hashes}
+        return np.fromiter(distinct, dtype=np.intp, count=len(distinct))
+
     def logits(self, text: str, folded: str | None = None) -> npt.NDArray[np.float64]:
         """Unnormalised scores, in :attr:`labels` order."""
-        ids = self.features(text, folded)
+        ids = self._ids(text, folded)
         if ids.size == 0:
             return self._bias.copy()
         summed = self._weights.take(ids, axis=0).sum(axis=0).astype(np.float64)
