@@ -76,29 +76,22 @@ _REGRET: Final = frozenset(
         "accidentally",
         "mistake",
         "mistakenly",
-        "changed",
-        "back",
         # ru, uk
         "случайно",
         "ошибке",
         "ошибочно",
         "передумал",
         "передумала",
-        "обратно",
         "випадково",
         "помилково",
         "передумав",
-        "назад",
         # kk, uz, uz-Cyrl
         "байкамай",
         "кателесип",
-        "кайтадан",
         "adashib",
         "tasodifan",
-        "qayta",
         "адашиб",
         "тасодифан",
-        "кайта",
         # es, pt, it, fr, de
         "error",
         "equivocacion",
@@ -116,7 +109,6 @@ _REGRET: Final = frozenset(
         "गलती",
         "galti",
         "galati",
-        "wapas",
         "بالغلط",
         "خطا",
     }
@@ -124,8 +116,59 @@ _REGRET: Final = frozenset(
 
 
 _REGRET_FOLDED: Final = frozenset(map(fold, _REGRET))
+# A negation anywhere keeps the message with a person: "stop, do not subscribe me back",
+# "I did not unsubscribe by mistake".
+_NEGATIONS: Final = frozenset(
+    map(
+        fold,
+        (
+            "not",
+            "dont",
+            "didnt",
+            "never",
+            "no",
+            "не",
+            "нет",
+            "ни",
+            "ні",
+            "жок",
+            "emas",
+            "yoq",
+            "эмас",
+            "йук",
+            "no",
+            "nunca",
+            "nao",
+            "nicht",
+            "kein",
+            "keine",
+            "nie",
+            "pas",
+            "ne",
+            "jamais",
+            "non",
+            "mai",
+            "değil",
+            "degil",
+            "yok",
+            "tidak",
+            "gak",
+            "nggak",
+            "jangan",
+            "nahi",
+            "nahin",
+            "mat",
+            "नहीं",
+            "मत",
+            "لا",
+            "ما",
+            "مش",
+        ),
+    )
+)
 
 
 def regrets(words: list[str]) -> bool:
-    """True when the folded ``words`` take an earlier opt-out back (see :data:`_REGRET`)."""
-    return not _REGRET_FOLDED.isdisjoint(words)
+    """True when the folded ``words`` take an earlier opt-out back (see :data:`_REGRET`)
+    and deny nothing."""
+    return not _REGRET_FOLDED.isdisjoint(words) and _NEGATIONS.isdisjoint(words)
