@@ -102,17 +102,34 @@ def feature_hashes(
         words = folded.split(" ")
         for word in words:
             out.extend(_word_hashes(word, ngram_min, ngram_max))
-        crc = zlib.crc32
-        encoded = [word.encode("utf-32-le") for word in words]
-        out.extend(
-            crc(encoded[i + 1], crc(_SPACE, crc(encoded[i], _PAIR_SEED)))
-            for i in range(len(words) - 1)
-        )
+        out.extend(_pair_hashes(words))
+    out.extend(_text_hashes(text))
+    return out
+
+
+def _pair_hashes(words: list[str]) -> list[int]:
+    """The hash of each pair of neighbouring words."""
+    crc = zlib.crc32
+    encoded = [word.encode("utf-32-le") for word in words]
+    return [
+        crc(encoded[i + 1], crc(_SPACE, crc(encoded[i], _PAIR_SEED))) for i in range(len(words) - 1)
+    ]
+
+
+def _text_hashes(text: str) -> list[int]:
+    """Features of the raw text that folding removes: symbols and emoji, a question mark."""
+    out: list[int] = []
     if not text.isascii():
         out.extend(zlib.crc32(s.encode("utf-32-le"), _SYMBOL_SEED) for s in _SYMBOL.findall(text))
     if "?" in text or "¿" in text or "؟" in text:
         out.append(_QUESTION)
     return out
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _word_buckets(word: str, ngram_min: int, ngram_max: int, buckets: int) -> frozenset[int]:
+    """The buckets of one folded word's features (see :func:`_word_hashes`)."""
+    return frozenset(h % buckets for h in _word_hashes(word, ngram_min, ngram_max))
 
 
 def weights_digest(
@@ -240,14 +257,21 @@ class IntentModel:
         return ids
 
     def _ids(self, text: str, folded: str | None) -> npt.NDArray[np.intp]:
-        """The distinct bucket ids, in no particular order (the sum does not need one)."""
+        """The distinct bucket ids, in no particular order (the sum does not need one).
+
+        The same as the buckets of :func:`feature_hashes`, with each word's buckets
+        remembered (most of a message's features are its words' n-grams, and words recur)."""
         buckets = self.buckets
-        hashes = feature_hashes(text, *self.ngram, folded=folded)
-        if buckets & (buckets - 1) == 0:  # a power of two: a mask is the remainder, cheaper
-            mask = buckets - 1
-            distinct = {h & mask for h in hashes}
-        else:
-            distinct = {h % buckets for h in hashes}
+        if folded is None:
+            folded = fold(text)
+        lo, hi = self.ngram
+        distinct: set[int] = set()
+        if folded:
+            words = folded.split(" ")
+            for word in words:
+                distinct.update(_word_buckets(word, lo, hi, buckets))
+            distinct.update(h % buckets for h in _pair_hashes(words))
+        distinct.update(h % buckets for h in _text_hashes(text))
         return np.fromiter(distinct, dtype=np.intp, count=len(distinct))
 
     def logits(self, text: str, folded: str | None = None) -> npt.NDArray[np.float64]:
