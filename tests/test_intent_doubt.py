@@ -79,3 +79,27 @@ def test_the_model_never_opts_anyone_in_by_itself() -> None:
     assert verdict.matched == "model v1:opt_in:1.00"
     sure_stop = (0.0, 0.9, 0.0, 0.1, 0.0, 0.0)
     assert weigh(NO_INTENT, "хватит", sure_stop, lambda _: "ru").intent is Intent.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many times do I have to say stop?",
+        "how dare you text me again? stop",
+        "Сколько можно, как вас отписать? СТОП",
+        "Как же вы достали, отпишите меня",
+    ],
+)
+def test_an_angry_question_is_never_taken_for_help_or_released(text: str) -> None:
+    assert classify_text(text).intent in (Intent.OPT_OUT, Intent.COMPLAINT, Intent.REVIEW)
+
+
+def test_the_model_releases_a_review_only_when_all_but_certain() -> None:
+    from bot.intent.decide import RELEASE, weigh
+    from bot.intent.verdict import Verdict
+
+    review = Verdict(Intent.REVIEW, frozenset({"all"}), "en", "stop", Intent.OPT_OUT, "x")
+    fairly_sure = (RELEASE - 0.05, 0.05, 0.0, 0.0, 0.0, 0.0)
+    assert weigh(review, "stop?", fairly_sure, lambda _: "en") is review
+    certain = (RELEASE, 0.0, 0.0, 0.0, 0.0, 1 - RELEASE)
+    assert weigh(review, "stop?", certain, lambda _: "en").intent is Intent.NONE

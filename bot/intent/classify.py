@@ -137,7 +137,7 @@ class Lexicon:
                 second = self._read(repaired)
                 if second.intent in _SURE:
                     verdict, folded = second, repaired
-        verdict = _question(verdict, folded, text)
+        verdict = _question(verdict, text)
         if verdict.intent is not Intent.REVIEW:
             return verdict, folded
         if verdict.reason == "conflict" and regrets(folded.split(" ")):
@@ -205,12 +205,12 @@ def _mixed(verdict: Verdict, text: str, folded: str) -> bool:
     )
 
 
-def _question(verdict: Verdict, folded: str, text: str) -> Verdict:
+def _question(verdict: Verdict, text: str) -> Verdict:
     """A request asked as a question of how (:mod:`bot.intent.questions`) is help."""
     leaning = verdict.suggested if verdict.intent is Intent.REVIEW else verdict.intent
     if leaning is not Intent.OPT_OUT or verdict.matched is None:
         return verdict
-    if not asks_how(folded.split(" "), verdict.matched, text.rstrip().endswith("?")):
+    if not asks_how(text, verdict.matched):
         return verdict
     return Verdict(Intent.HELP, frozenset(), verdict.language, verdict.matched)
 

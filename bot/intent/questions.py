@@ -2,15 +2,21 @@
 
 "How do I unsubscribe?", «как отписаться?», "¿cómo me doy de baja?" ask for the way; the
 answer tells it, and nothing is suppressed on the strength of the question. A message is such
-a question when a word asking *how* or *where* stands at most :data:`NEAR` words before the
-request's phrase, or anywhere before it in a message that ends with a question mark. "Как же
-вы достали, отпишите меня" stays a request: its «как» is an exclamation four words away.
+a question when it holds one request phrase, and in the sentence that holds it a word asking
+*how* or *where* stands at most :data:`NEAR` words before the phrase, or anywhere before it
+when that sentence ends with a question mark. Anything else stays a request, because a missed
+stop costs more than an unanswered question:
+
+- «Как же вы достали, отпишите меня»: the «как» is an exclamation, four words away;
+- "how many times do I have to say stop?": "how many", "how dare" ask no way;
+- «Как вас отписать? СТОП»: a second request stands beside the question.
 
 The words are folded (:func:`bot.intent.text.fold`), per language family; pure.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from bot.intent.text import fold
@@ -74,18 +80,27 @@ _HOW_WORDS: Final = {
 HOW_WORDS: Final = frozenset(map(fold, _HOW_WORDS))
 
 
-def asks_how(words: list[str], phrase: str, question_mark: bool) -> bool:
-    """True when the folded ``words`` ask how to do what ``phrase`` (the matched request,
-    folded) says: a how-word shortly before it, or before it in a question."""
-    first = fold(phrase.split(" + ")[0]).split(" ")
-    if HOW_WORDS.intersection(first):
+_NOT_A_WAY: Final = frozenset(map(fold, ("many", "much", "dare", "often", "long", "come", "же")))
+_SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
+
+
+def asks_how(text: str, phrase: str) -> bool:
+    """True when ``text`` asks how to do what ``phrase`` (the matched request) says."""
+    if " + " in phrase:
+        return False  # more than one request: the message is the request
+    words = fold(phrase).split(" ")
+    if HOW_WORDS.intersection(words):
         return True  # the phrase is itself the question ("how do i unsubscribe")
-    head = first[0]
-    try:
-        at = words.index(head)
-    except ValueError:
+    head = words[0]
+    for sentence in _SENTENCES.findall(text):
+        folded = fold(sentence).split(" ")
+        if head not in folded:
+            continue
+        at = folded.index(head)
+        for i in range(at - 1, -1, -1):
+            if folded[i] in HOW_WORDS:
+                if i + 1 < at and folded[i + 1] in _NOT_A_WAY:
+                    return False
+                return sentence.rstrip().endswith(("?", "¿", "؟")) or at - i <= NEAR
         return False
-    for i in range(at - 1, -1, -1):
-        if words[i] in HOW_WORDS:
-            return question_mark or at - i <= NEAR
     return False
