@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.intent import Intent, classify_text
 from bot.intent.doubt import doubtful
 from bot.intent.text import fold
+from bot.intent.verdict import NO_INTENT as NO_INTENT_REVIEWLESS
 
 
 @pytest.mark.parametrize(
@@ -69,16 +72,61 @@ def test_a_conflict_without_regret_or_with_a_negation_waits(text: str) -> None:
     assert classify_text(text).intent is not Intent.OPT_IN
 
 
-def test_the_model_never_opts_anyone_in_by_itself() -> None:
-    from bot.intent.decide import weigh
-    from bot.intent.verdict import NO_INTENT
+def test_the_model_opts_in_only_when_sure_and_nothing_reads_as_a_stop() -> None:
+    from bot.intent.decide import NO_STOP, OPT_IN_SURE, weigh
+    from bot.intent.verdict import NO_INTENT, Verdict
 
     sure_opt_in = (0.0, 0.0, 0.0, 0.0, 1.0, 0.0)
     verdict = weigh(NO_INTENT, "верните рассылку", sure_opt_in, lambda _: "ru", "v1")
-    assert (verdict.intent, verdict.suggested) == (Intent.REVIEW, Intent.OPT_IN)
+    assert (verdict.intent, verdict.categories) == (Intent.OPT_IN, frozenset({"all"}))
     assert verdict.matched == "model v1:opt_in:1.00"
+    offers = weigh(NO_INTENT, "шлите акции", sure_opt_in, lambda _: "ru", marketing=True)
+    assert offers.categories == frozenset({"marketing"})
+    # Less sure, or a stop the model half reads: a person confirms, nothing is held.
+    unsure = (1 - OPT_IN_SURE + 0.02, 0.0, 0.0, 0.0, OPT_IN_SURE - 0.02, 0.0)
+    leaning = weigh(NO_INTENT, "верните рассылку", unsure, lambda _: "ru")
+    assert (leaning.intent, leaning.suggested) == (Intent.REVIEW, Intent.OPT_IN)
+    stop_read = (0.0, NO_STOP, 0.0, 0.0, 1 - NO_STOP, 0.0)
+    assert weigh(NO_INTENT, "x", stop_read, lambda _: "ru").intent is Intent.REVIEW
+    # The rules found a stop: never an opt-in, however sure the model is.
+    found = Verdict(Intent.REVIEW, frozenset({"all"}), "ru", "стоп", Intent.OPT_OUT, "x")
+    assert weigh(found, "стоп", sure_opt_in, lambda _: "ru").intent is Intent.REVIEW
     sure_stop = (0.0, 0.9, 0.0, 0.1, 0.0, 0.0)
     assert weigh(NO_INTENT, "хватит", sure_stop, lambda _: "ru").intent is Intent.OPT_OUT
+
+
+_PROBABILITIES = (
+    st.lists(st.floats(0, 1), min_size=6, max_size=6)
+    .filter(lambda xs: sum(xs) > 0)
+    .map(lambda xs: tuple(x / sum(xs) for x in xs))
+)
+
+
+@given(p=_PROBABILITIES, suggested=st.sampled_from([Intent.OPT_OUT, Intent.COMPLAINT]))
+def test_a_stop_the_rules_found_is_never_read_as_an_opt_in_nor_released_unread(
+    p: tuple[float, ...], suggested: Intent
+) -> None:
+    from bot.intent.decide import RELEASE, weigh
+    from bot.intent.verdict import Verdict
+
+    found = Verdict(Intent.REVIEW, frozenset({"all"}), "en", "stop", suggested, "other_content")
+    verdict = weigh(found, "stop it", p, lambda _: "en")
+    assert verdict.intent is not Intent.OPT_IN
+    if verdict.intent is Intent.NONE:
+        assert p[0] >= RELEASE
+        assert sum(p[1:4]) < 0.5
+
+
+def test_the_rules_and_the_model_agreeing_on_a_stop_decide_it_unless_asked() -> None:
+    from bot.intent.decide import AGREE, STOP, weigh
+    from bot.intent.verdict import Verdict
+
+    found = Verdict(Intent.REVIEW, frozenset({"all"}), "hi", "निकाल दीजिए", Intent.OPT_OUT, "x")
+    agreeing = (1 - AGREE, AGREE, 0.0, 0.0, 0.0, 0.0)
+    assert AGREE < STOP
+    assert weigh(found, "…कृपया नंबर निकाल दीजिए", agreeing, lambda _: "hi").intent is Intent.OPT_OUT
+    assert weigh(found, "नंबर निकाल दीजिए?", agreeing, lambda _: "hi") is found
+    assert weigh(NO_INTENT_REVIEWLESS, "x", agreeing, lambda _: "hi").intent is Intent.NONE
 
 
 @pytest.mark.parametrize(
@@ -94,7 +142,7 @@ def test_an_angry_question_is_never_taken_for_help_or_released(text: str) -> Non
     assert classify_text(text).intent in (Intent.OPT_OUT, Intent.COMPLAINT, Intent.REVIEW)
 
 
-def test_the_model_releases_a_review_only_when_all_but_certain() -> None:
+def test_the_model_releases_a_review_only_to_ordinary_conversation_it_is_sure_of() -> None:
     from bot.intent.decide import RELEASE, weigh
     from bot.intent.verdict import Verdict
 
@@ -103,3 +151,30 @@ def test_the_model_releases_a_review_only_when_all_but_certain() -> None:
     assert weigh(review, "stop?", fairly_sure, lambda _: "en") is review
     certain = (RELEASE, 0.0, 0.0, 0.0, 0.0, 1 - RELEASE)
     assert weigh(review, "stop?", certain, lambda _: "en").intent is Intent.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many times do I have to say stop?",
+        "Сколько можно? Отпишите меня уже",
+        "¿Cuántas veces tengo que decir que no me manden nada?",
+        "wie oft soll ich noch schreiben: keine Nachrichten mehr",
+    ],
+)
+def test_a_stop_asked_again_is_the_stop(text: str) -> None:
+    assert classify_text(text).intent in (Intent.OPT_OUT, Intent.COMPLAINT)
+
+
+def test_a_stop_asked_again_with_a_contrast_waits_for_a_person() -> None:
+    verdict = classify_text("how many times do I have to say stop, but where is my refund?")
+    assert verdict.intent is Intent.REVIEW
+
+
+@pytest.mark.parametrize("text", ["𦭉", "ㅋㅋㅋ", "我想知道价格"])
+def test_the_model_does_not_read_text_in_a_script_the_lexicon_does_not_know(text: str) -> None:
+    from bot.intent.decide import weigh
+
+    sure_stop = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+    assert weigh(NO_INTENT_REVIEWLESS, text, sure_stop, lambda _: None) is NO_INTENT_REVIEWLESS
+    assert classify_text(text).intent is Intent.NONE

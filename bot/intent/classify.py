@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Final
 
 from bot.intent.decide import weigh
-from bot.intent.doubt import doubtful, regrets
+from bot.intent.doubt import doubtful, insists, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, expand, parse_lexicon
 from bot.intent.model import IntentModel, default_model
@@ -112,12 +112,14 @@ class Lexicon:
         ):
             return verdict
         model = self._model
+        ads = self._index.primary.marketing_words
         return weigh(
             verdict,
             text,
             model.probabilities(text, folded),
             lambda _: self._language(folded),
             model.version,
+            marketing=any(word in ads for word in folded.split(" ")),
         )
 
     def classify_rules(self, text: str) -> Verdict:
@@ -144,6 +146,9 @@ class Lexicon:
             # "I sent STOP by mistake, keep sending": the opt-in is the request.
             opt_in = Verdict(Intent.OPT_IN, verdict.categories, verdict.language, verdict.matched)
             return opt_in, folded
+        insisted = _insisted(verdict, text, folded)
+        if insisted is not None:
+            return insisted, folded
         return self._clause(verdict, folded, text), folded
 
     def _clause(self, verdict: Verdict, folded: str, text: str) -> Verdict:
@@ -203,6 +208,18 @@ def _mixed(verdict: Verdict, text: str, folded: str) -> bool:
         and verdict.matched is not None
         and doubtful(folded.split(" "), text, verdict.matched, verdict.language)
     )
+
+
+def _insisted(verdict: Verdict, text: str, folded: str) -> Verdict | None:
+    """The stop of a review that asks it again ("how many times do I have to say stop?",
+    «сколько можно, отпишите») when nothing may change its meaning: the request itself."""
+    suggested, matched = verdict.suggested, verdict.matched
+    if suggested not in _PROMOTED or suggested is None or matched is None:
+        return None
+    words = folded.split(" ")
+    if not insists(words) or doubtful(words, text, matched, verdict.language, questions=False):
+        return None
+    return Verdict(suggested, verdict.categories, verdict.language, matched)
 
 
 def _question(verdict: Verdict, text: str) -> Verdict:

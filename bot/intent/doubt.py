@@ -22,7 +22,7 @@ from typing import Final
 
 from bot.intent.text import fold
 
-__all__ = ["doubtful", "regrets"]
+__all__ = ["doubtful", "insists", "regrets"]
 
 # Contrast and condition words per language, folded (bot.intent.text.fold). Words that are
 # also everyday pronouns or particles ("se", "si", "ou", "par") are left out.
@@ -51,19 +51,69 @@ _ANY: Final = frozenset().union(*_FOLDED.values())
 _SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
 
 
-def doubtful(words: list[str], text: str, phrase: str, language: str | None) -> bool:
-    """True when the folded ``words`` of ``text`` carry a contrast, a condition, or a
-    question in another sentence than the one holding ``phrase`` (the matched request)."""
+def doubtful(
+    words: list[str], text: str, phrase: str, language: str | None, questions: bool = True
+) -> bool:
+    """True when the folded ``words`` of ``text`` carry a contrast, a condition, or (when
+    ``questions``) a question in another sentence than the one holding ``phrase`` (the
+    matched request)."""
     markers = _FOLDED.get(language or "", _ANY)
     matched = set(fold(phrase).split(" "))
     if markers.intersection(words) - matched:
         return True
-    if "?" not in text:
+    if not questions or "?" not in text:
         return False
     head = fold(phrase.split(" + ")[0]).split(" ")[0]
     for sentence in _SENTENCES.findall(text):
         if sentence.rstrip().endswith("?") and head not in fold(sentence).split(" "):
             return True
+    return False
+
+
+# How a person who has asked before says it again: "how many times do I have to say stop?",
+# «сколько можно, отпишите», "¿cuántas veces tengo que decirlo?". Beside a stop phrase they
+# make the request more certain, not a question to answer. Folded word sequences.
+_INSISTENCE: Final = tuple(
+    tuple(fold(phrase).split(" "))
+    for phrase in (
+        "how many times",
+        "how often do i",
+        "сколько можно",
+        "сколько раз",
+        "в который раз",
+        "скільки можна",
+        "скільки разів",
+        "вкотре",
+        "канша рет",
+        "necha marta",
+        "неча марта",
+        "cuantas veces",
+        "quantas vezes",
+        "quante volte",
+        "combien de fois",
+        "wie oft",
+        "zum wievielten mal",
+        "kac kere",
+        "kac defa",
+        "kac kez",
+        "berapa kali",
+        "kitni baar",
+        "kitni bar",
+        "कितनी बार",
+        "كم مرة",
+    )
+)
+
+
+def insists(words: list[str]) -> bool:
+    """True when the folded ``words`` ask again what was asked before (see
+    :data:`_INSISTENCE`)."""
+    for phrase in _INSISTENCE:
+        size = len(phrase)
+        head = phrase[0]
+        for i, word in enumerate(words):
+            if word == head and tuple(words[i : i + size]) == phrase:
+                return True
     return False
 
 
