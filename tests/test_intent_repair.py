@@ -112,6 +112,12 @@ def test_repair_never_raises_and_is_folded(text: str) -> None:
         ("¿Cómo me doy de baja?", Intent.HELP),
         ("Как же вы достали, отпишите меня", None),  # an exclamation, not a question
         ("отпишите меня", Intent.OPT_OUT),
+        ("unsubscribe karne ke liye kya likhna hai", Intent.HELP),
+        ("was muss ich schreiben damit keine nachrichten mehr kommen?", Intent.HELP),
+        ("what do I have to write to unsubscribe?", Intent.HELP),
+        ("I dont know what else to write, stop it", None),  # a denial: the request
+        ("не надо отправляй", None),  # a negation, no what-word
+        ("STOP. What do I have to write for you to get it?", None),  # a request beside it
     ],
 )
 def test_a_question_of_how_to_stop_is_help(text: str, intent: Intent | None) -> None:

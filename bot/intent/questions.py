@@ -11,6 +11,12 @@ stop costs more than an unanswered question:
 - "how many times do I have to say stop?": "how many", "how dare" ask no way;
 - «Как вас отписать? СТОП»: a second request stands beside the question.
 
+A question of *what to write* is the same question: "what do I have to write so these
+stop?", «что написать, чтобы отписаться?», "unsubscribe karne ke liye kya likhna hai". Its
+sentence holds a what-word and a verb of writing or sending, ends with a question mark or
+is short (at most :data:`SHORT` words), and denies nothing ("I don't know what else to
+write, stop it" is a request).
+
 The words are folded (:func:`bot.intent.text.fold`), per language family; pure.
 """
 
@@ -21,9 +27,10 @@ from typing import Final
 
 from bot.intent.text import fold
 
-__all__ = ["NEAR", "asks_how"]
+__all__ = ["NEAR", "SHORT", "asks_how"]
 
 NEAR: Final = 2
+SHORT: Final = 8
 
 _HOW_WORDS: Final = {
     # en
@@ -80,6 +87,89 @@ _HOW_WORDS: Final = {
 HOW_WORDS: Final = frozenset(map(fold, _HOW_WORDS))
 
 
+_WHAT_WORDS: Final = frozenset(
+    map(
+        fold,
+        (
+            "what",
+            "was",
+            "что",
+            "чего",
+            "шо",
+            "що",
+            "нима",
+            "nima",
+            "qué",
+            "que",
+            "quoi",
+            "cosa",
+            "che",
+            "ne",
+            "apa",
+            "kya",
+            "क्या",
+            "ماذا",
+            "شو",
+            "ايش",
+            "وش",
+        ),
+    )
+)
+# Stems of verbs of writing, typing, sending or answering, folded.
+_WRITE_STEMS: Final = tuple(
+    map(
+        fold,
+        (
+            "writ",
+            "typ",
+            "send",
+            "repl",
+            "text",
+            "schreib",
+            "antwort",
+            "напис",
+            "писа",
+            "отправ",
+            "ответ",
+            "надіс",
+            "жаз",
+            "yoz",
+            "ёз",
+            "escrib",
+            "escrev",
+            "mand",
+            "envi",
+            "respond",
+            "ecri",
+            "écri",
+            "envoy",
+            "repond",
+            "répond",
+            "scriv",
+            "invi",
+            "rispond",
+            "yaz",
+            "gönder",
+            "gonder",
+            "ketik",
+            "kirim",
+            "tulis",
+            "balas",
+            "likh",
+            "bhej",
+            "लिख",
+            "भेज",
+            "اكتب",
+            "أكتب",
+            "ارسل",
+            "ابعت",
+        ),
+    )
+)
+_DENIALS: Final = frozenset(
+    map(fold, ("not", "dont", "never", "не", "ни", "nicht", "pas", "no", "nao", "yok"))
+)
+
 _NOT_A_WAY: Final = frozenset(map(fold, ("many", "much", "dare", "often", "long", "come", "же")))
 _SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
 
@@ -97,10 +187,20 @@ def asks_how(text: str, phrase: str) -> bool:
         if head not in folded:
             continue
         at = folded.index(head)
+        asked = sentence.rstrip().endswith(("?", "¿", "؟"))
         for i in range(at - 1, -1, -1):
             if folded[i] in HOW_WORDS:
                 if i + 1 < at and folded[i + 1] in _NOT_A_WAY:
                     return False
-                return sentence.rstrip().endswith(("?", "¿", "؟")) or at - i <= NEAR
-        return False
+                return asked or at - i <= NEAR
+        return _what_to_write(folded, asked)
     return False
+
+
+def _what_to_write(words: list[str], asked: bool) -> bool:
+    """True when a sentence's folded ``words`` ask what to write (see the module's notes)."""
+    if not asked and len(words) > SHORT:
+        return False
+    if not _DENIALS.isdisjoint(words) or _WHAT_WORDS.isdisjoint(words):
+        return False
+    return any(word.startswith(_WRITE_STEMS) for word in words)
