@@ -114,7 +114,8 @@ def test_repair_never_raises_and_is_folded(text: str) -> None:
         ("отпишите меня", Intent.OPT_OUT),
         ("unsubscribe karne ke liye kya likhna hai", Intent.HELP),
         ("was muss ich schreiben damit keine nachrichten mehr kommen?", Intent.HELP),
-        ("what do I have to write to unsubscribe?", Intent.HELP),
+        ("qué escribo para darme de baja?", Intent.HELP),
+        ("ne yazmam lazım abonelikten çıkmak için?", Intent.HELP),
         ("I dont know what else to write, stop it", None),  # a denial: the request
         ("не надо отправляй", None),  # a negation, no what-word
         ("STOP. What do I have to write for you to get it?", None),  # a request beside it
