@@ -178,3 +178,26 @@ def test_the_model_does_not_read_text_in_a_script_the_lexicon_does_not_know(text
     sure_stop = (0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
     assert weigh(NO_INTENT_REVIEWLESS, text, sure_stop, lambda _: None) is NO_INTENT_REVIEWLESS
     assert classify_text(text).intent is Intent.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Liebes Team, danke für die tolle Zeit, aber ich möchte ab sofort keine Nachrichten mehr",
+        "Chicos, gracias por todo, pero a partir de hoy no quiero recibir ningún mensaje",
+    ],
+)
+def test_a_contrast_before_the_request_turns_to_it(text: str) -> None:
+    assert classify_text(text).intent in (Intent.OPT_OUT, Intent.COMPLAINT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop the ads but where is my refund",
+        "Если ещё раз пришлёте рекламу, отпишусь",
+        "unsubscribe me when the sale ends",
+    ],
+)
+def test_a_contrast_after_the_request_or_a_condition_anywhere_waits(text: str) -> None:
+    assert classify_text(text).intent not in (Intent.OPT_OUT, Intent.COMPLAINT)

@@ -5,8 +5,11 @@ such messages are plain requests with a greeting, a name, a reason or a curse ar
 ("Kindly stop sending me messages. Regards, Tom", «ДОСИТЬ!!! Видаліть мене нарешті»); a
 person is needed only when the other words may change what the request means:
 
-- a contrast or a condition: "stop the ads *but* where is my refund", «*если* ещё раз
-  пришлёте, отпишусь», «не пишите про акции, *а* по заказу пишите»;
+- a condition anywhere: «*если* ещё раз пришлёте, отпишусь», "unsubscribe me *when* the
+  sale ends";
+- a contrast after the request: "stop the ads *but* where is my refund", «не пишите про
+  акции, *а* по заказу пишите». A contrast before it only turns to the request ("thanks for
+  everything, *but* I want no more messages", "nix gegen euch, *aber* ich will raus");
 - a question about something else: «Стоп. Где мой заказ?», "this is spam, where is my
   refund" (a question word that is not part of the matched phrases, or a question mark in
   another sentence than the request).
@@ -46,6 +49,56 @@ _MARKERS: Final = {
     "hi-Latn": frozenset({"lekin", "magar", "agar", "sirf", "bas", "kab", "kahan"}),
     "ar": frozenset({"لكن", "بس", "اذا", "لو", "الا", "فقط", "وين", "متى"}),
 }
+# The markers above that doubt wherever they stand: conditions and questions of place and time.
+_ANYWHERE: Final = frozenset(
+    map(
+        fold,
+        (
+            "if",
+            "unless",
+            "where",
+            "when",
+            "если",
+            "где",
+            "когда",
+            "якщо",
+            "де",
+            "коли",
+            "егер",
+            "кайда",
+            "кашан",
+            "agar",
+            "qayerda",
+            "qachon",
+            "агар",
+            "каерда",
+            "качон",
+            "donde",
+            "cuando",
+            "caso",
+            "onde",
+            "quando",
+            "wenn",
+            "falls",
+            "wann",
+            "dove",
+            "eger",
+            "nerede",
+            "ne",
+            "kalau",
+            "jika",
+            "kapan",
+            "अगर",
+            "कब",
+            "kab",
+            "kahan",
+            "اذا",
+            "لو",
+            "وين",
+            "متى",
+        ),
+    )
+)
 _FOLDED: Final = {lang: frozenset(map(fold, words)) for lang, words in _MARKERS.items()}
 _ANY: Final = frozenset().union(*_FOLDED.values())
 _SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
@@ -59,8 +112,13 @@ def doubtful(
     matched request)."""
     markers = _FOLDED.get(language or "", _ANY)
     matched = set(fold(phrase).split(" "))
-    if markers.intersection(words) - matched:
-        return True
+    found = markers.intersection(words) - matched
+    if found:
+        head = fold(phrase.split(" + ")[0]).split(" ")[0]
+        start = words.index(head) if head in words else 0
+        for at, word in enumerate(words):
+            if word in found and (at > start or word in _ANYWHERE):
+                return True
     if not questions or "?" not in text:
         return False
     head = fold(phrase.split(" + ")[0]).split(" ")[0]
