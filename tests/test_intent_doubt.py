@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.intent import Intent, classify_text
+from bot.intent.classify import DEFAULT_LEXICON_RESOURCE, Lexicon, _default_data
 from bot.intent.doubt import doubtful
+from bot.intent.model import LABELS, IntentModel
 from bot.intent.text import fold
 from bot.intent.verdict import NO_INTENT as NO_INTENT_REVIEWLESS
 
@@ -201,3 +204,27 @@ def test_a_contrast_before_the_request_turns_to_it(text: str) -> None:
 )
 def test_a_contrast_after_the_request_or_a_condition_anywhere_waits(text: str) -> None:
     assert classify_text(text).intent not in (Intent.OPT_OUT, Intent.COMPLAINT)
+
+
+def _constant_model(p: tuple[float, ...]) -> IntentModel:
+    """A model that reads every message the same: probabilities ``p`` in label order."""
+    weights = np.zeros((16, len(LABELS)), dtype=np.float16)
+    return IntentModel(weights, np.log(np.asarray(p, dtype=np.float32)))
+
+
+def _with_model(p: tuple[float, ...]) -> Lexicon:
+    return Lexicon((_default_data(), DEFAULT_LEXICON_RESOURCE), model=_constant_model(p))
+
+
+def test_a_conflict_is_settled_by_the_model_only_towards_the_stop() -> None:
+    sure_stop = _with_model((0.05, 0.9, 0.01, 0.01, 0.02, 0.01))
+    assert sure_stop.classify_text("стоп или старт").intent is Intent.OPT_OUT
+    unsure = _with_model((0.3, 0.5, 0.01, 0.01, 0.17, 0.01))
+    assert unsure.classify_text("стоп или старт").intent is Intent.REVIEW
+    sure_opt_in = _with_model((0.01, 0.01, 0.01, 0.01, 0.95, 0.01))
+    assert sure_opt_in.classify_text("стоп или старт").intent is Intent.REVIEW
+
+
+def test_a_guarded_request_is_never_settled_by_the_model() -> None:
+    sure_stop = _with_model((0.05, 0.9, 0.01, 0.01, 0.02, 0.01))
+    assert sure_stop.classify_text("Não para não, adoro as promoções").intent is not Intent.OPT_OUT

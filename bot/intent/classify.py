@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
-from bot.intent.decide import weigh
+from bot.intent.decide import STOP, weigh
 from bot.intent.doubt import doubtful, insists, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, expand, parse_lexicon
@@ -41,8 +41,6 @@ __all__ = [
 
 DEFAULT_LEXICON_RESOURCE: Final = "bot/data/lexicon.json"
 _PROMOTED: Final = frozenset({Intent.OPT_OUT, Intent.COMPLAINT})
-# Reviews the model does not settle: an opt-out beside an opt-in, a request beside a guard.
-_FOR_A_PERSON: Final = frozenset({"conflict", "guarded"})
 _CLAUSES: Final = re.compile(r"[.!?;,\n]+")
 # Verdicts the first reading of a message is sure of: no repair is tried.
 _SURE: Final = frozenset({Intent.OPT_OUT, Intent.OPT_IN, Intent.COMPLAINT, Intent.HELP})
@@ -107,16 +105,21 @@ class Lexicon:
             or self._model is None
             or not folded
             or folded in self._disabled
-            or verdict.reason in _FOR_A_PERSON
+            or verdict.reason == "guarded"
             or _mixed(verdict, text, folded)
         ):
             return verdict
         model = self._model
+        p = model.probabilities(text, folded)
+        if verdict.reason == "conflict" and sum(p[1:4]) < STOP:
+            # An opt-out beside an opt-in: the model may only confirm the stop (the side a
+            # missed request costs more on), never release it or read an opt-in.
+            return verdict
         ads = self._index.primary.marketing_words
         return weigh(
             verdict,
             text,
-            model.probabilities(text, folded),
+            p,
             lambda _: self._language(folded),
             model.version,
             marketing=any(word in ads for word in folded.split(" ")),
