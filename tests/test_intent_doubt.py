@@ -228,3 +228,26 @@ def test_a_conflict_is_settled_by_the_model_only_towards_the_stop() -> None:
 def test_a_guarded_request_is_never_settled_by_the_model() -> None:
     sure_stop = _with_model((0.05, 0.9, 0.01, 0.01, 0.02, 0.01))
     assert sure_stop.classify_text("Não para não, adoro as promoções").intent is not Intent.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to unsubscribe, just change my email",
+        "Unsubscribe from what? I want the discount",
+        "Отписаться от чего? Мне нужна скидка",
+        "Не хочу відписуватися, просто змініть адресу",
+        "Abmelden wovon? Ich will nur den Gutschein",
+        "No quiero darme de baja, solo cambiar la dirección",
+        "Não quero sair da lista, só mudar o endereço",
+        "Je ne veux pas me désabonner, juste changer d'adresse",
+        "Non voglio disiscrivermi, solo cambiare indirizzo",
+        "Listeden çıkmak istemiyorum, adresimi güncelleyin",
+        "jangan berhenti kirim promo ya kak",
+        "لا توقفوا العروض",
+        "offers band mat karo",
+        "to'xtatmang, aksiyalar yoqadi",
+    ],
+)
+def test_a_denied_stop_is_not_a_stop(text: str) -> None:
+    assert classify_text(text).intent not in (Intent.OPT_OUT, Intent.COMPLAINT)
