@@ -251,3 +251,18 @@ def test_a_guarded_request_is_never_settled_by_the_model() -> None:
 )
 def test_a_denied_stop_is_not_a_stop(text: str) -> None:
     assert classify_text(text).intent not in (Intent.OPT_OUT, Intent.COMPLAINT)
+
+
+def test_a_stop_named_as_a_mistake_is_taken_back_only_when_the_model_reads_an_opt_in() -> None:
+    text = "Me di de baja por error, vuelvan a agregarme"
+    reads_opt_in = _with_model((0.01, 0.01, 0.01, 0.01, 0.95, 0.01))
+    verdict = reads_opt_in.classify_text(text)
+    assert verdict.intent is Intent.OPT_IN
+    assert verdict.matched is not None
+    assert "opt_in:0.95" in verdict.matched
+    reads_stop = _with_model((0.01, 0.9, 0.01, 0.01, 0.06, 0.01))
+    assert reads_stop.classify_text(text).intent is not Intent.OPT_IN
+    # No word of a mistake: the stop stays with a person, whatever the model reads.
+    assert reads_opt_in.classify_text("Me di de baja, vuelvan a agregarme").intent is not (
+        Intent.OPT_IN
+    )

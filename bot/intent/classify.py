@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
-from bot.intent.decide import STOP, weigh
+from bot.intent.decide import STOP, taken_back, weigh
 from bot.intent.doubt import doubtful, insists, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, expand, parse_lexicon
@@ -100,29 +100,27 @@ class Lexicon:
         verdict, folded = self._rules(text)
         if verdict is GUARDED:
             return NO_INTENT
-        if (
-            verdict.intent in _SURE
-            or self._model is None
-            or not folded
-            or folded in self._disabled
-            or verdict.reason == "guarded"
-            or _mixed(verdict, text, folded)
-        ):
+        if verdict.intent in _SURE or self._model is None or not folded or folded in self._disabled:
             return verdict
         model = self._model
+        ads = self._index.primary.marketing_words
+        words = folded.split(" ")
+        marketing = any(word in ads for word in words)
+        if verdict.intent is Intent.REVIEW and regrets(words):
+            # A stop named beside words of a mistake: taken back, when the model agrees.
+            p = model.probabilities(text, folded)
+            opt_in = taken_back(verdict, p, marketing, model.version)
+            if opt_in is not None:
+                return opt_in
+        if verdict.reason == "guarded" or _mixed(verdict, text, folded):
+            return verdict
         p = model.probabilities(text, folded)
         if verdict.reason == "conflict" and sum(p[1:4]) < STOP:
             # An opt-out beside an opt-in: the model may only confirm the stop (the side a
             # missed request costs more on), never release it or read an opt-in.
             return verdict
-        ads = self._index.primary.marketing_words
         return weigh(
-            verdict,
-            text,
-            p,
-            lambda _: self._language(folded),
-            model.version,
-            marketing=any(word in ads for word in folded.split(" ")),
+            verdict, text, p, lambda _: self._language(folded), model.version, marketing=marketing
         )
 
     def classify_rules(self, text: str) -> Verdict:

@@ -37,7 +37,17 @@ _STOPS: Final = frozenset({Intent.OPT_OUT, Intent.COMPLAINT})
 # What the rules suggested when they found no stop: nothing, or an opt-in among other words.
 _NO_STOP_FOUND: Final = frozenset({None, Intent.OPT_IN})
 
-__all__ = ["AGREE", "HELP", "NO_STOP", "OPT_IN", "OPT_IN_SURE", "RELEASE", "STOP", "weigh"]
+__all__ = [
+    "AGREE",
+    "HELP",
+    "NO_STOP",
+    "OPT_IN",
+    "OPT_IN_SURE",
+    "RELEASE",
+    "STOP",
+    "taken_back",
+    "weigh",
+]
 
 STOP: Final = 0.8
 AGREE: Final = 0.6
@@ -119,6 +129,27 @@ def weigh(
     if p[_HELP] >= HELP:
         return Verdict(Intent.HELP, _NONE_CATEGORIES, language, _evidence("help", p[_HELP]))
     return Verdict(Intent.NONE, _NONE_CATEGORIES, None, None)
+
+
+def taken_back(
+    verdict: Verdict, p: Sequence[float], marketing: bool, version: str = ""
+) -> Verdict | None:
+    """The opt-in of a message that names an earlier stop only to take it back ("me di de
+    baja sin querer, ¿me pueden volver a agregar?"): the rules found the stop beside words
+    of a mistake (``verdict``, a review leaning to an opt-out), and the model reads an
+    opt-in of at least :data:`OPT_IN_SURE` and almost no stop. ``None`` otherwise: "I was
+    subscribed by mistake, stop" names a mistake too."""
+    stop = p[_OUT] + p[_OUT_MARKETING] + p[_COMPLAINT]
+    if (
+        verdict.intent is not Intent.REVIEW
+        or verdict.suggested is not Intent.OPT_OUT
+        or p[_IN] < OPT_IN_SURE
+        or stop >= NO_STOP
+    ):
+        return None
+    evidence = f"model {version}:opt_in:{p[_IN]:.2f}" if version else "model:opt_in"
+    categories = _MARKETING if marketing else _ALL
+    return Verdict(Intent.OPT_IN, categories, verdict.language, f"{verdict.matched} + {evidence}")
 
 
 def _asked(text: str) -> bool:

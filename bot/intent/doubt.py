@@ -182,6 +182,9 @@ _REGRET: Final = frozenset(
         # en
         "accident",
         "accidentally",
+        "unintentionally",
+        "misclick",
+        "misclicked",
         "mistake",
         "mistakenly",
         # ru, uk
@@ -190,6 +193,8 @@ _REGRET: Final = frozenset(
         "ошибочно",
         "передумал",
         "передумала",
+        "нечаянно",
+        "ненароком",
         "випадково",
         "помилково",
         "передумав",
@@ -210,8 +215,14 @@ _REGRET: Final = frozenset(
         "expres",
         "versehentlich",
         "versehen",
+        "unabsichtlich",
+        "arrepenti",
+        "arrependi",
+        "involontairement",
         # tr, id
         "yanlislikla",
+        "kazara",
+        "pisman",
         "sengaja",
         # hi, hi-Latn, ar
         "गलती",

@@ -346,8 +346,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--variants", type=int, default=160_000)
     parser.add_argument("--epochs", type=int, default=Settings().epochs)
     parser.add_argument("--buckets", type=int, default=DEFAULT_BUCKETS)
+    parser.add_argument("--real-share", type=float, default=Settings().real_share)
     args = parser.parse_args(argv)
-    settings = Settings(buckets=args.buckets, epochs=args.epochs, seed=args.seed)
+    settings = Settings(
+        buckets=args.buckets, epochs=args.epochs, seed=args.seed, real_share=args.real_share
+    )
     began = time.perf_counter()
 
     real = read_rows(args.data, "train")
