@@ -266,3 +266,13 @@ def test_a_stop_named_as_a_mistake_is_taken_back_only_when_the_model_reads_an_op
     assert reads_opt_in.classify_text("Me di de baja, vuelvan a agregarme").intent is not (
         Intent.OPT_IN
     )
+
+
+def test_a_request_beside_a_contrast_is_decided_only_when_the_model_is_all_but_certain() -> None:
+    from bot.intent.decide import SURE_STOP
+
+    text = "stop the ads but where is my refund"
+    certain = _with_model((0.01, 0.01, SURE_STOP + 0.01, 0.01, 0.01, 0.01))
+    assert certain.classify_text(text).intent is Intent.OPT_OUT
+    fairly_sure = _with_model((0.05, 0.01, SURE_STOP - 0.05, 0.01, 0.02, 0.01))
+    assert fairly_sure.classify_text(text).intent is Intent.REVIEW

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Final
 
-from bot.intent.decide import STOP, taken_back, weigh
+from bot.intent.decide import STOP, SURE_STOP, taken_back, weigh
 from bot.intent.doubt import doubtful, insists, regrets
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, expand, parse_lexicon
@@ -112,9 +112,14 @@ class Lexicon:
             opt_in = taken_back(verdict, p, marketing, model.version)
             if opt_in is not None:
                 return opt_in
-        if verdict.reason == "guarded" or _mixed(verdict, text, folded):
+        if verdict.reason == "guarded":
             return verdict
         p = model.probabilities(text, folded)
+        if _mixed(verdict, text, folded) and sum(p[1:4]) < SURE_STOP:
+            # A request beside words that may change its meaning (a contrast after it, a
+            # condition, another question): a person reads it, unless the model is all but
+            # certain of the stop (a long dictated message full of "when" and "only").
+            return verdict
         if verdict.reason == "conflict" and sum(p[1:4]) < STOP:
             # An opt-out beside an opt-in: the model may only confirm the stop (the side a
             # missed request costs more on), never release it or read an opt-in.

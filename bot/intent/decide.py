@@ -20,6 +20,10 @@ probabilities (:mod:`bot.intent.model`) decide:
   :data:`OPT_IN` goes to review leaning to an opt-in (nothing is held); a help question of
   at least :data:`HELP` is help, and anything else is ordinary conversation.
 
+Before any of this, :mod:`bot.intent.classify` keeps with a person a request the rules found
+beside words that may change its meaning (:mod:`bot.intent.doubt`), unless the model reads a
+stop of at least :data:`SURE_STOP`, and a request beside a guard phrase always.
+
 The thresholds were calibrated on the dev split of the labelled replies (never the frozen
 test split): see ``make eval``. Pure.
 """
@@ -45,11 +49,13 @@ __all__ = [
     "OPT_IN_SURE",
     "RELEASE",
     "STOP",
+    "SURE_STOP",
     "taken_back",
     "weigh",
 ]
 
 STOP: Final = 0.8
+SURE_STOP: Final = 0.95
 AGREE: Final = 0.6
 OPT_IN: Final = 0.5
 OPT_IN_SURE: Final = 0.9
