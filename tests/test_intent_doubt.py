@@ -225,9 +225,15 @@ def test_a_conflict_is_settled_by_the_model_only_towards_the_stop() -> None:
     assert sure_opt_in.classify_text("стоп или старт").intent is Intent.REVIEW
 
 
-def test_a_guarded_request_is_never_settled_by_the_model() -> None:
+def test_a_guarded_request_is_settled_by_the_model_only_when_all_but_certain() -> None:
+    text = "Não para não, adoro as promoções"
     sure_stop = _with_model((0.05, 0.9, 0.01, 0.01, 0.02, 0.01))
-    assert sure_stop.classify_text("Não para não, adoro as promoções").intent is not Intent.OPT_OUT
+    assert sure_stop.classify_text(text).intent is not Intent.OPT_OUT
+    assert sure_stop.classify_text("bus stop near you?").intent is Intent.NONE
+    certain = _with_model((0.005, 0.96, 0.01, 0.005, 0.01, 0.01))
+    assert certain.classify_text("I am not your customer. Never was. Stop messaging").intent is (
+        Intent.OPT_OUT
+    )
 
 
 @pytest.mark.parametrize(

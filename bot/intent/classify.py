@@ -98,34 +98,36 @@ class Lexicon:
         of (:meth:`classify_rules`); the model, when there is one, decides the rest
         (:func:`bot.intent.decide.weigh`)."""
         verdict, folded = self._rules(text)
-        if verdict is GUARDED:
-            return NO_INTENT
-        if verdict.intent in _SURE or self._model is None or not folded or folded in self._disabled:
-            return verdict
         model = self._model
-        ads = self._index.primary.marketing_words
+        if verdict.intent in _SURE or model is None or not folded or folded in self._disabled:
+            return NO_INTENT if verdict is GUARDED else verdict
+        p = model.probabilities(text, folded)
+        stop = sum(p[1:4])
         words = folded.split(" ")
+        ads = self._index.primary.marketing_words
         marketing = any(word in ads for word in words)
         if verdict.intent is Intent.REVIEW and regrets(words):
             # A stop named beside words of a mistake: taken back, when the model agrees.
-            p = model.probabilities(text, folded)
             opt_in = taken_back(verdict, p, marketing, model.version)
             if opt_in is not None:
                 return opt_in
-        if verdict.reason == "guarded":
-            return verdict
-        p = model.probabilities(text, folded)
-        if _mixed(verdict, text, folded) and sum(p[1:4]) < SURE_STOP:
-            # A request beside words that may change its meaning (a contrast after it, a
-            # condition, another question): a person reads it, unless the model is all but
-            # certain of the stop (a long dictated message full of "when" and "only").
-            return verdict
-        if verdict.reason == "conflict" and sum(p[1:4]) < STOP:
+        if (verdict.reason == "guarded" or _mixed(verdict, text, folded)) and stop < SURE_STOP:
+            # A request beside a guard ("bus stop") or beside words that may change its
+            # meaning (a contrast after it, a condition, another question): the rules'
+            # word stands, unless the model is all but certain of a stop (a long dictated
+            # message full of "when" and "only", "Never was. Stop messaging this number").
+            return NO_INTENT if verdict is GUARDED else verdict
+        if verdict.reason == "conflict" and stop < STOP:
             # An opt-out beside an opt-in: the model may only confirm the stop (the side a
             # missed request costs more on), never release it or read an opt-in.
             return verdict
         return weigh(
-            verdict, text, p, lambda _: self._language(folded), model.version, marketing=marketing
+            NO_INTENT if verdict is GUARDED else verdict,
+            text,
+            p,
+            lambda _: self._language(folded),
+            model.version,
+            marketing=marketing,
         )
 
     def classify_rules(self, text: str) -> Verdict:
