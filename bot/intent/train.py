@@ -81,7 +81,7 @@ class Settings:
     batch: int = 256
     learning_rate: float = 0.02
     l2: float = 1e-5
-    real_share: float = 0.12  # the real rows' weight against all the synthetic ones
+    real_share: float = 0.5  # the real rows' weight against all the synthetic ones
     seed: int = 0
 
 
