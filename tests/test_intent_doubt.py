@@ -282,3 +282,15 @@ def test_a_request_beside_a_contrast_is_decided_only_when_the_model_is_all_but_c
     assert certain.classify_text(text).intent is Intent.OPT_OUT
     fairly_sure = _with_model((0.05, 0.01, SURE_STOP - 0.05, 0.01, 0.02, 0.01))
     assert fairly_sure.classify_text(text).intent is Intent.REVIEW
+
+
+def test_a_stop_named_beside_words_of_coming_back_is_taken_back_when_the_model_agrees() -> None:
+    from bot.intent.decide import TAKEN_BACK
+
+    text = "I wrote STOP last week but I want the offers again"
+    agrees = _with_model((0.05, 0.02, 0.02, 0.01, TAKEN_BACK + 0.05, 0.05))
+    assert agrees.classify_text(text).intent is Intent.OPT_IN
+    torn = _with_model((0.04, 0.15, 0.05, 0.005, TAKEN_BACK - 0.05, 0.005))
+    assert torn.classify_text(text).intent is not Intent.OPT_IN
+    # A negation keeps it with a person, whatever the model reads.
+    assert agrees.classify_text("stop, do not send me offers again").intent is not Intent.OPT_IN

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Final
 
 from bot.intent.decide import STOP, SURE_STOP, taken_back, weigh
-from bot.intent.doubt import doubtful, insists, regrets
+from bot.intent.doubt import doubtful, insists, regrets, returns
 from bot.intent.index import SCRIPTS, Index, WordInfo, build_index, phrases_by_language
 from bot.intent.lexicon import LexiconData, expand, parse_lexicon
 from bot.intent.model import IntentModel, default_model
@@ -106,8 +106,9 @@ class Lexicon:
         words = folded.split(" ")
         ads = self._index.primary.marketing_words
         marketing = any(word in ads for word in words)
-        if verdict.intent is Intent.REVIEW and regrets(words):
-            # A stop named beside words of a mistake: taken back, when the model agrees.
+        if verdict.intent is Intent.REVIEW and (regrets(words) or returns(words)):
+            # A stop named beside words of a mistake or of coming back: taken back, when
+            # the model agrees.
             opt_in = taken_back(verdict, p, marketing, model.version)
             if opt_in is not None:
                 return opt_in

@@ -53,6 +53,7 @@ __all__ = [
     "RELEASE",
     "STOP",
     "SURE_STOP",
+    "TAKEN_BACK",
     "taken_back",
     "weigh",
 ]
@@ -64,6 +65,7 @@ AGREE: Final = 0.6
 OPT_IN: Final = 0.5
 OPT_IN_SURE: Final = 0.9
 NO_STOP: Final = 0.1
+TAKEN_BACK: Final = 0.75
 HELP: Final = 0.5
 RELEASE: Final = 0.6
 _BAND: Final = 0.5  # a stop this likely is never released to help
@@ -146,16 +148,15 @@ def taken_back(
     verdict: Verdict, p: Sequence[float], marketing: bool, version: str = ""
 ) -> Verdict | None:
     """The opt-in of a message that names an earlier stop only to take it back ("me di de
-    baja sin querer, ¿me pueden volver a agregar?"): the rules found the stop beside words
-    of a mistake (``verdict``, a review leaning to an opt-out), and the model reads an
-    opt-in of at least :data:`OPT_IN_SURE` and almost no stop. ``None`` otherwise: "I was
+    baja sin querer, ¿me pueden volver a agregar?", "I wrote STOP but I want the offers
+    again"): the rules found the stop beside words of a mistake or of coming back
+    (``verdict``, a review leaning to an opt-out), and the model reads an opt-in of at least
+    :data:`TAKEN_BACK` (so a stop of at most what is left). ``None`` otherwise: "I was
     subscribed by mistake, stop" names a mistake too."""
-    stop = p[_OUT] + p[_OUT_MARKETING] + p[_COMPLAINT]
     if (
         verdict.intent is not Intent.REVIEW
         or verdict.suggested is not Intent.OPT_OUT
-        or p[_IN] < OPT_IN_SURE
-        or stop >= NO_STOP
+        or p[_IN] < TAKEN_BACK
     ):
         return None
     evidence = f"model {version}:opt_in:{p[_IN]:.2f}" if version else "model:opt_in"

@@ -25,7 +25,7 @@ from typing import Final
 
 from bot.intent.text import fold
 
-__all__ = ["doubtful", "insists", "regrets"]
+__all__ = ["doubtful", "insists", "regrets", "returns"]
 
 # Contrast and condition words per language, folded (bot.intent.text.fold). Words that are
 # also everyday pronouns or particles ("se", "si", "ou", "par") are left out.
@@ -291,3 +291,73 @@ def regrets(words: list[str]) -> bool:
     """True when the folded ``words`` take an earlier opt-out back (see :data:`_REGRET`)
     and deny nothing."""
     return not _REGRET_FOLDED.isdisjoint(words) and _NEGATIONS.isdisjoint(words)
+
+
+# Words that ask for something back ("add me back", «подпишите снова», "wieder", "lagi"),
+# folded: beside an earlier stop the message names, the sign of an opt-in that the model
+# must still confirm ("I wrote STOP last week but I want the offers again").
+_AGAIN: Final = frozenset(
+    map(
+        fold,
+        (
+            "again",
+            "back",
+            "resubscribe",
+            "rejoin",
+            "снова",
+            "обратно",
+            "заново",
+            "вновь",
+            "верните",
+            "знову",
+            "назад",
+            "поверніть",
+            "қайта",
+            "қайтадан",
+            "тағы",
+            "yana",
+            "qayta",
+            "qaytadan",
+            "яна",
+            "қайтадан",
+            "nuevo",
+            "volver",
+            "vuelvan",
+            "novo",
+            "voltar",
+            "voltem",
+            "novamente",
+            "wieder",
+            "erneut",
+            "zurück",
+            "nouveau",
+            "revenir",
+            "remettez",
+            "remettre",
+            "nuovo",
+            "rimettetemi",
+            "tornare",
+            "tekrar",
+            "yeniden",
+            "geri",
+            "lagi",
+            "kembali",
+            "फिर",
+            "दोबारा",
+            "वापस",
+            "phir",
+            "dobara",
+            "wapas",
+            "vapas",
+            "تاني",
+            "جديد",
+            "ثانية",
+        ),
+    )
+)
+
+
+def returns(words: list[str]) -> bool:
+    """True when the folded ``words`` ask for something back (see :data:`_AGAIN`) and deny
+    nothing."""
+    return not _AGAIN.isdisjoint(words) and _NEGATIONS.isdisjoint(words)
