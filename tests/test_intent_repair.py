@@ -116,6 +116,11 @@ def test_repair_never_raises_and_is_folded(text: str) -> None:
         ("was muss ich schreiben damit keine nachrichten mehr kommen?", Intent.HELP),
         ("qué escribo para darme de baja?", Intent.HELP),
         ("ne yazmam lazım abonelikten çıkmak için?", Intent.HELP),
+        ("how do i unsubscribe from these", Intent.HELP),  # no question mark, three words
+        ("¿Qué tengo que escribir para que dejen de llegar estos mensajes?", Intent.HELP),
+        ("que abuso mandar mensagem domingo 7h da manhã", None),  # an exclamation
+        ("Iltimos, menga boshqa hech qanday xabar yubormang", None),  # "of any kind"
+        ("how about you stop sending me this", None),
         ("I dont know what else to write, stop it", None),  # a denial: the request
         ("не надо отправляй", None),  # a negation, no what-word
         ("STOP. What do I have to write for you to get it?", None),  # a request beside it

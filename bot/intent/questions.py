@@ -29,7 +29,7 @@ from bot.intent.text import fold
 
 __all__ = ["NEAR", "SHORT", "asks_how"]
 
-NEAR: Final = 2
+NEAR: Final = 3
 SHORT: Final = 8
 
 _HOW_WORDS: Final = {
@@ -170,7 +170,11 @@ _DENIALS: Final = frozenset(
     map(fold, ("not", "dont", "never", "не", "ни", "nicht", "pas", "no", "nao", "yok"))
 )
 
-_NOT_A_WAY: Final = frozenset(map(fold, ("many", "much", "dare", "often", "long", "come", "же")))
+_NOT_A_WAY: Final = frozenset(
+    map(fold, ("many", "much", "dare", "often", "long", "come", "about", "же"))
+)
+# Words that make the how-word after them mean "of any kind": Uzbek «hech qanday».
+_NO_KIND: Final = frozenset(map(fold, ("hech", "hich", "хеч", "хич")))
 _SENTENCES: Final = re.compile(r"[^.!?\n]*[.!?\n]*")
 
 
@@ -192,9 +196,15 @@ def asks_how(text: str, phrase: str) -> bool:
             if folded[i] in HOW_WORDS:
                 if i + 1 < at and folded[i + 1] in _NOT_A_WAY:
                     return False
+                if i > 0 and folded[i - 1] in _NO_KIND:
+                    return False  # "hech qanday xabar": no message of any kind
                 return asked or at - i <= NEAR
         return _what_to_write(folded, asked)
-    return False
+    # The phrase's first word is not in the text as typed (a stem, a repair): one sentence
+    # may still ask what to write.
+    sentences = [part for part in _SENTENCES.findall(text) if part.strip()]
+    asked = text.rstrip().endswith(("?", "¿", "؟"))
+    return len(sentences) == 1 and asked and _what_to_write(fold(text).split(" "), asked)
 
 
 def _what_to_write(words: list[str], asked: bool) -> bool:
