@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
+
+
+def error_response(status: int, code: str, message: str, **details: Any) -> web.Response:
+    """The one error shape: {"error": {"code", "message", "status", ...}}."""
+    return web.json_response(
+        {"error": {"code": code, "message": message, "status": status, **details}}, status=status
+    )
+
 
 class ApiError(Exception):
     """An error the client should see as `{"error": {"code", "message", "status"}}`."""

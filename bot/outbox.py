@@ -59,6 +59,8 @@ LEASE_MARGIN_S = 30.0
 # On shutdown, requests in flight get at most this long to finish and be recorded; the
 # rest are abandoned and sent again later.
 SHUTDOWN_GRACE_S = 5.0
+# How often an instance prunes the outbox and the delivery log past their retention.
+PRUNE_EVERY = timedelta(hours=1)
 _MAX_ERROR = 500
 
 
@@ -76,6 +78,7 @@ class SubscriberWorker:
         backoff_base_s: float,
         backoff_max_s: float,
         lease_s: float | None = None,
+        retention: timedelta | None = None,
         owner: str | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -93,6 +96,8 @@ class SubscriberWorker:
         # Names this instance in the leases it holds: readable, and unique per start.
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._rand = rand
+        self._retention = retention
+        self._pruned_at: datetime | None = None
         self._running: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
@@ -112,6 +117,11 @@ class SubscriberWorker:
             timeout_s=settings.subscriber_timeout_ms / 1000,
             backoff_base_s=settings.subscriber_backoff_base_ms / 1000,
             backoff_max_s=settings.subscriber_backoff_max_ms / 1000,
+            retention=(
+                timedelta(days=settings.outbox_retention_days)
+                if settings.outbox_retention_days
+                else None
+            ),
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -152,6 +162,7 @@ class SubscriberWorker:
         while not self._stopping:
             try:
                 await self._start_due()
+                await self._prune_when_due()
             except StoreClosed:
                 return
             except Exception as exc:
@@ -187,6 +198,22 @@ class SubscriberWorker:
             task = asyncio.create_task(self._deliver_pending(sub), name=f"subscriber-{sub.id}")
             self._running[sub.id] = task
             task.add_done_callback(functools.partial(self._finished, sub.id))
+
+    async def prune(self, now: datetime) -> tuple[int, int]:
+        """Delete the changes every subscription has been given and the delivery log's
+        attempts older than the retention; return how many of each."""
+        if self._retention is None:
+            return 0, 0
+        changes, attempts = await self._store.prune_outbox(now - self._retention)
+        self._pruned_at = now
+        if changes or attempts:
+            log.info("subscriber.pruned", changes=changes, attempts=attempts)
+        return changes, attempts
+
+    async def _prune_when_due(self) -> None:
+        now = _now()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            await self.prune(now)
 
     def _finished(self, subscription_id: str, _: asyncio.Task[None]) -> None:
         self._running.pop(subscription_id, None)

@@ -169,6 +169,60 @@ class Decision:
     reasons: tuple[Reason, ...]
     lifts_at: datetime | None = None  # when a time-bound reason (cap, back-off) ends
     review_id: str | None = None  # the review item behind `pending_review`
+    detail: str | None = None  # what holds the sender behind `sender_paused`
+
+
+@dataclass(frozen=True, slots=True)
+class SenderPause:
+    """The business number or template of a send is paused (`bot.senders`): `detail` is
+    `restricted`, `quality`, `template`, `complaint_spike` or `warm_up`; `until` is when
+    the pause ends by itself, None when an event (or an admin) has to lift it."""
+
+    detail: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Every reason not to send a category to a subject, each once and in order, with the
+    time each time-bound one (`frequency_cap`, `backoff`) ends: what `decide` judges at a
+    given time, and what a stored summary keeps of each category (`bot.summary`)."""
+
+    reasons: tuple[Reason, ...] = ()
+    until: Mapping[Reason, datetime] = field(default_factory=dict)
+    review_id: str | None = None
+    detail: str | None = None  # of `sender_paused`
+
+    def held(self, pause: SenderPause | None) -> Standing:
+        """This standing for a send from a paused number or template (`sender_paused`)."""
+        if pause is None:
+            return self
+        until = dict(self.until)
+        if pause.until is not None:
+            until[Reason.SENDER_PAUSED] = pause.until
+        reasons = tuple(dict.fromkeys((*self.reasons, Reason.SENDER_PAUSED)))
+        return Standing(reasons, until, self.review_id, pause.detail)
+
+    def at(self, when: datetime) -> Decision:
+        """The decision at `when`: the one rule for every reader of a state or a summary.
+        A time-bound reason counts until it ends; any other until an event lifts it."""
+        reasons: list[Reason] = []
+        lifts: list[datetime] = []
+        for reason in self.reasons:
+            ends = self.until.get(reason)
+            if ends is not None:
+                if ends <= when:
+                    continue
+                lifts.append(ends)
+            reasons.append(reason)
+        detail = self.detail if Reason.SENDER_PAUSED in reasons else None
+        return Decision(
+            not reasons,
+            tuple(reasons),
+            max(lifts) if lifts else None,
+            self.review_id,
+            detail,
+        )
 
 
 def _order(e: Event) -> tuple[datetime, int, str]:
@@ -358,11 +412,26 @@ def decide(
     at: datetime,
     policy: Policy,
     phone_number_id: str | None = None,
+    sender: SenderPause | None = None,
 ) -> Decision:
-    """May `category` be sent to this subject from `phone_number_id` at time `at`?"""
+    """May `category` be sent to this subject from `phone_number_id` at time `at`
+    (`sender`: the number or template of the send is paused)?"""
+    found = standing(state, category, policy=policy, phone_number_id=phone_number_id)
+    return found.held(sender).at(at)
+
+
+def standing(
+    state: SubjectState | None,
+    category: str,
+    *,
+    policy: Policy,
+    phone_number_id: str | None = None,
+) -> Standing:
+    """Why `category` may not be sent to this subject from `phone_number_id` (from any
+    number when None), at any time: time-bound reasons carry when they end."""
     state = state or SubjectState()
     reasons: list[Reason] = []
-    lifts: list[datetime] = []
+    until: dict[Reason, datetime] = {}
     review: Block | None = None
     for block in state.blocks:
         # A send whose business number is not named may go out from any: every block counts.
@@ -378,18 +447,12 @@ def decide(
     cap = policy.caps.get(category)
     sends = state.sends.get(category, ())
     if cap is not None and len(sends) >= cap.limit:
-        oldest = sends[cap.limit - 1]
-        if oldest + cap.window > at:
-            reasons.append(Reason.FREQUENCY_CAP)
-            lifts.append(oldest + cap.window)
-    for backoff in state.backoffs:
-        if backoff.category in (category, ALL) and backoff.until > at:
-            reasons.append(Reason.BACKOFF)
-            lifts.append(backoff.until)
-    ordered = tuple(dict.fromkeys(reasons))
-    return Decision(
-        not ordered,
-        ordered,
-        max(lifts) if lifts else None,
-        review.event_id if review is not None else None,
+        reasons.append(Reason.FREQUENCY_CAP)
+        until[Reason.FREQUENCY_CAP] = sends[cap.limit - 1] + cap.window
+    ends = [b.until for b in state.backoffs if b.category in (category, ALL)]
+    if ends:
+        reasons.append(Reason.BACKOFF)
+        until[Reason.BACKOFF] = max(ends)
+    return Standing(
+        tuple(dict.fromkeys(reasons)), until, review.event_id if review is not None else None
     )

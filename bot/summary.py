@@ -23,26 +23,22 @@ The summary of a subject with the default eligibility (a number never seen) is s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_json
 
-from bot.events import CATEGORIES
-from bot.state import BlockKind, Policy, Reason, SubjectState, decide
-
-_TIMED = frozenset({Reason.FREQUENCY_CAP, Reason.BACKOFF})
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What a summary says of one category at one time."""
-
-    eligible: bool
-    reasons: tuple[str, ...]
-    lifts_at: datetime | None = None
-    review_id: str | None = None
+from bot.events import ALL, CATEGORIES
+from bot.state import (
+    BlockKind,
+    Decision,
+    Policy,
+    Reason,
+    SenderPause,
+    Standing,
+    SubjectState,
+    standing,
+)
 
 
 def summarize(state: SubjectState, policy: Policy, at: datetime) -> str:
@@ -99,41 +95,29 @@ def default_summary(policy: Policy) -> str:
 
 
 def _render(state: SubjectState, policy: Policy, at: datetime) -> str:
+    """Each category's `Standing` as of `at`: what `Standing.at` would count then, with the
+    end of each time-bound reason (`Reader.verdict` judges them again at read time)."""
     scoped = {b.category for b in state.blocks if b.scope is not None}
     resubscribed = {r.category for r in state.resubscriptions}
     doc: dict[str, Any] = {}
     for category in CATEGORIES:
-        decision = decide(state, category, at=at, policy=policy)
+        why = standing(state, category, policy=policy)
+        decision = why.at(at)
         item: dict[str, Any] = {
             "eligible": decision.eligible,
             "reasons": [r.value for r in decision.reasons],
         }
         if decision.review_id is not None:
             item["review_id"] = decision.review_id
-        until = _until(state, category, policy, decision.reasons)
+        until = {r.value: why.until[r].isoformat() for r in decision.reasons if r in why.until}
         if until:
             item["until"] = until
-        if category in scoped or "all" in scoped:
+        if category in scoped or ALL in scoped:
             item["scoped"] = True
         if category in resubscribed:
             item["resubscribed"] = True
         doc[category] = item
     return to_json(doc).decode()
-
-
-def _until(
-    state: SubjectState, category: str, policy: Policy, reasons: tuple[Reason, ...]
-) -> dict[str, str]:
-    out: dict[str, str] = {}
-    if Reason.FREQUENCY_CAP in reasons:
-        cap = policy.caps[category]
-        out[Reason.FREQUENCY_CAP.value] = (
-            state.sends[category][cap.limit - 1] + cap.window
-        ).isoformat()
-    if Reason.BACKOFF in reasons:
-        ends = [b.until for b in state.backoffs if b.category in (category, "all")]
-        out[Reason.BACKOFF.value] = max(ends).isoformat()
-    return out
 
 
 class Reader:
@@ -143,6 +127,7 @@ class Reader:
     def __init__(self, policy: Policy, cache_size: int = 4096) -> None:
         self._default = default_summary(policy)
         self._docs: dict[str, dict[str, Any]] = {}
+        self._standings: dict[tuple[str, str], Standing] = {}
         self._cache_size = cache_size
 
     def doc(self, summary: str) -> dict[str, Any]:
@@ -161,24 +146,34 @@ class Reader:
         return summary or self._default
 
     def verdict(
-        self, summary: str, category: str, at: datetime, phone_number_id: str | None = None
-    ) -> Verdict | None:
-        """May `category` be sent at `at`? None when the answer needs the full state (a
-        block that applies to some business numbers only, and a named number)."""
+        self,
+        summary: str,
+        category: str,
+        at: datetime,
+        phone_number_id: str | None = None,
+        sender: SenderPause | None = None,
+    ) -> Decision | None:
+        """May `category` be sent at `at` (`sender`: from a paused number or template)?
+        None when the answer needs the full state (a block that applies to some business
+        numbers only, and a named number)."""
         item = self.doc(summary)[category]
         if phone_number_id is not None and item.get("scoped"):
             return None
-        until: dict[str, str] | None = item.get("until")
-        review_id: str | None = item.get("review_id")
-        if not until:
-            return Verdict(item["eligible"], tuple(item["reasons"]), None, review_id)
-        reasons: list[str] = []
-        lifts: list[datetime] = []
-        for reason in item["reasons"]:
-            if reason in until:
-                ends = datetime.fromisoformat(until[reason])
-                if ends <= at:
-                    continue
-                lifts.append(ends)
-            reasons.append(reason)
-        return Verdict(not reasons, tuple(reasons), max(lifts) if lifts else None, review_id)
+        known = self._standings.get((summary, category))
+        if known is None:
+            known = _standing(item)
+            if len(self._standings) >= self._cache_size:
+                self._standings.clear()
+            self._standings[(summary, category)] = known
+        return known.held(sender).at(at)
+
+
+def _standing(item: dict[str, Any]) -> Standing:
+    """A category of a summary as the `Standing` it was rendered from (less the time-bound
+    reasons that had ended by then)."""
+    until: dict[str, str] = item.get("until") or {}
+    return Standing(
+        tuple(Reason(r) for r in item["reasons"]),
+        {Reason(r): datetime.fromisoformat(t) for r, t in until.items()},
+        item.get("review_id"),
+    )

@@ -3,6 +3,12 @@
 `storage` knows nothing of WhatsApp or of consent rules: it keeps events under unique
 keys, links identity keys into subjects, and stores the projection that the caller's
 `Projector` derives from a subject's events, all in one transaction per batch.
+
+`Store` is made of small parts, one per kind of caller: `Admin` (the process that owns
+the store), `Ledger` (what records events and reads them back), `Subjects` (deciding),
+`Feed` (the suppression feed), `Tokens`, `Subscriptions` (the API), `Deliveries` (the
+outbox worker), `Senders` (the sender health guard) and `Replies` (the reply outbox and its
+worker). A caller asks for the part it uses.
 """
 
 from __future__ import annotations
@@ -162,6 +168,37 @@ class PreparedEvent(NamedTuple):
 Appendable = NewEvent | PreparedEvent
 
 
+class NewReply(Protocol):
+    """A message to a customer that a new event calls for (the caller's own objects).
+
+    Replies are unique by `id`, which callers derive from the event and the kind of reply,
+    so one event is answered once. `body` is the message as the sending API takes it;
+    nothing is sent at or after `expires_at`.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def phone_number_id(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def body(self) -> Mapping[str, Any]: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+# The replies a batch's new events call for, written in the same transaction as the events
+# (only events new to the ledger are given: a redelivery calls for nothing).
+ReplyRule = Callable[[Sequence[NewEvent]], Sequence[NewReply]]
+
+
 class FeedEntry(NamedTuple):
     """A subject's eligibility as of one change: `seq` orders changes in commit order, on
     every instance, and never goes back. (A named tuple: a full export builds a million.)"""
@@ -182,10 +219,15 @@ class AppendResult:
     quarantine_id: int | None = None
 
 
-class Store(Protocol):
+class Admin(Protocol):
+    """The store's life: what the process that owns it calls at start, at stop and to probe."""
+
     async def open(self) -> None: ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Finish the writes already submitted, then release everything; calls after this
+        raise `StoreClosed`."""
+        ...
 
     async def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied."""
@@ -201,8 +243,12 @@ class Store(Protocol):
         ...
 
     async def ping(self) -> None:
-        """Raise StoreUnavailable unless the database answers."""
+        """Raise StoreUnavailable unless the database answers and takes writes."""
         ...
+
+
+class Ledger(Protocol):
+    """The append-only ledger: events in, events and quarantined bodies out."""
 
     async def append(
         self,
@@ -212,10 +258,40 @@ class Store(Protocol):
     ) -> AppendResult:
         """Commit new events (duplicates by id are skipped) and the quarantine row, if any,
         in one transaction, and re-derive every affected subject's projection. A body
-        quarantined before is not stored twice."""
+        quarantined before is not stored twice. Returns only once it is all committed."""
         ...
 
-    async def subject(self, identity_keys: Sequence[str]) -> Subject | None: ...
+    async def event(self, event_id: str) -> EventRecord | None: ...
+
+    async def events_of(self, subject_id: int) -> list[EventRecord]: ...
+
+    async def events_of_kinds(
+        self, kinds: Sequence[str], *, before_seq: int | None = None, limit: int = 100
+    ) -> list[EventRecord]:
+        """Events of these kinds, newest first (by ledger position), older than `before_seq`."""
+        ...
+
+    async def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids are in the ledger."""
+        ...
+
+    async def count_events(self) -> int: ...
+
+    async def count_kinds_by_number(
+        self, kinds: Sequence[str], since: datetime
+    ) -> dict[tuple[str | None, str], int]:
+        """How many events of each kind occurred since `since`, per business number."""
+        ...
+
+    async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]: ...
+
+
+class Subjects(Protocol):
+    """Subjects by identity key, with their projections: what deciding reads."""
+
+    async def subject(self, identity_keys: Sequence[str]) -> Subject | None:
+        """The subject of the first of these keys that has one."""
+        ...
 
     async def subjects(self, identity_keys: Sequence[str]) -> dict[str, Subject]:
         """Subjects by identity key for many keys at once (missing keys are absent)."""
@@ -225,6 +301,10 @@ class Store(Protocol):
         """The summary of the subject of each key, for many keys at once; missing keys are
         absent. The lean read behind bulk eligibility."""
         ...
+
+
+class Feed(Protocol):
+    """Eligibility changes, in commit order: the suppression feed and its exports."""
 
     async def feed(self, after: int, limit: int) -> list[FeedEntry]:
         """Subjects whose eligibility changed after feed position `after`, each once with
@@ -243,29 +323,9 @@ class Store(Protocol):
         """The database's secret for keyed hashes of numbers (the same on every instance)."""
         ...
 
-    async def events_of(self, subject_id: int) -> list[EventRecord]: ...
 
-    async def event(self, event_id: str) -> EventRecord | None: ...
-
-    async def count_events(self) -> int: ...
-
-    async def events_of_kinds(
-        self, kinds: Sequence[str], *, before_seq: int | None = None, limit: int = 100
-    ) -> list[EventRecord]:
-        """Events of these kinds, newest first (by ledger position), older than `before_seq`."""
-        ...
-
-    async def stored_ids(self, event_ids: Sequence[str]) -> set[str]:
-        """Which of these event ids are in the ledger."""
-        ...
-
-    async def count_kinds_by_number(
-        self, kinds: Sequence[str], since: datetime
-    ) -> dict[tuple[str | None, str], int]:
-        """How many events of each kind occurred since `since`, per business number."""
-        ...
-
-    async def quarantined(self, limit: int = 100) -> list[QuarantineRecord]: ...
+class Tokens(Protocol):
+    """API tokens, kept as hashes."""
 
     async def add_token(self, token: TokenRecord) -> None: ...
 
@@ -273,13 +333,13 @@ class Store(Protocol):
 
     async def tokens(self) -> list[TokenRecord]: ...
 
-    async def revoke_token(self, token_id: str, at: datetime) -> bool: ...
+    async def revoke_token(self, token_id: str, at: datetime) -> bool:
+        """False when there is no such token, or it was revoked before."""
+        ...
 
-    # -- subscriber webhooks ---------------------------------------------------------------
-    # Each subscription delivers the `changes` after its cursor, one at a time and in order.
-    # An instance delivers a subscription only while it holds the subscription's lease, so
-    # several instances never deliver one subscription at once; a lease ends by itself when
-    # its instance dies.
+
+class Subscriptions(Protocol):
+    """Subscribers' webhooks as the API manages them."""
 
     async def add_subscription(
         self, subscription: SubscriptionRecord, *, from_beginning: bool = False
@@ -300,6 +360,22 @@ class Store(Protocol):
         """Mark a subscription deleted: nothing more is delivered to it. False when there is
         no such subscription, or it was deleted before."""
         ...
+
+    async def deliveries(
+        self, subscription_id: str, *, before: int | None = None, limit: int = 100
+    ) -> list[DeliveryRecord]:
+        """A subscription's delivery log, newest first, with ids below `before`."""
+        ...
+
+
+class Deliveries(Protocol):
+    """What the outbox worker needs to deliver subscriptions.
+
+    Each subscription delivers the `changes` after its cursor, one at a time and in order.
+    An instance delivers a subscription only while it holds the subscription's lease, so
+    several instances never deliver one subscription at once; a lease ends by itself when
+    its instance dies.
+    """
 
     async def due_subscriptions(self, now: datetime, limit: int) -> list[SubscriptionRecord]:
         """Subscriptions not deleted with a change after their cursor, whose next attempt is
@@ -339,30 +415,77 @@ class Store(Protocol):
         instance may deliver them at once; return how many were let go."""
         ...
 
-    async def deliveries(
-        self, subscription_id: str, *, before: int | None = None, limit: int = 100
-    ) -> list[DeliveryRecord]:
-        """A subscription's delivery log, newest first, with ids below `before`."""
+    async def prune_outbox(self, before: datetime) -> tuple[int, int]:
+        """Delete the changes made before `before` that every subscription not deleted has
+        been given, and the delivery log's attempts made before `before`; return how many
+        of each. The newest change is always kept (changes are numbered after it)."""
         ...
 
 
-def split_new(
-    batches: Sequence[Sequence[Appendable]], stored: set[str]
-) -> tuple[list[Appendable], list[tuple[bool, ...]]]:
-    """The events to insert (neither `stored` nor seen earlier in the batches), and for each
-    batch which of its events are new. `stored` grows by the new ids."""
-    fresh: list[Appendable] = []
-    flags: list[tuple[bool, ...]] = []
-    for events in batches:
-        marks = []
-        for e in events:
-            is_new = e.id not in stored
-            marks.append(is_new)
-            if is_new:
-                stored.add(e.id)
-                fresh.append(e)
-        flags.append(tuple(marks))
-    return fresh, flags
+class Senders(Protocol):
+    """What the sender health guard reads: events of some kinds over a span of time."""
+
+    async def events_since(
+        self, kinds: Sequence[str], since: datetime | None = None, *, contains: str | None = None
+    ) -> list[EventRecord]:
+        """Events of these kinds that occurred at or after `since` (all when None), oldest
+        first; with `contains`, only those whose evidence's JSON text contains it."""
+        ...
+
+    async def recent_numbers(self, last: int) -> dict[str, str | None]:
+        """The business numbers (`phone_number_id`) named by the `last` events of the
+        ledger, each with a WABA id it came with (None when none did)."""
+        ...
+
+
+class Replies(Protocol):
+    """The reply outbox: what the reply worker sends and the admin reads and retries.
+
+    A reply is `pending` until it is `sent`, found past its `expires_at` (`expired`), or
+    failed for good (`dead`). An instance sends a reply only while it holds the reply's
+    lease, so several instances never send one reply at once; a lease ends by itself when
+    its instance dies.
+    """
+
+    async def reply(self, reply_id: str) -> ReplyRecord | None: ...
+
+    async def replies_of(self, event_id: str) -> list[ReplyRecord]:
+        """The replies an event called for."""
+        ...
+
+    async def due_replies(self, now: datetime, limit: int) -> list[ReplyRecord]:
+        """Pending replies whose next attempt is due at `now` and whose lease is free then;
+        the longest waiting first."""
+        ...
+
+    async def claim_reply(
+        self, reply_id: str, owner: str, now: datetime, until: datetime
+    ) -> ReplyRecord | None:
+        """Give `owner` the lease of a pending reply due at `now`, until `until`, if the
+        lease is free at `now`. The reply as claimed, or None when it could not be."""
+        ...
+
+    async def record_reply(self, outcome: ReplyOutcome, *, owner: str) -> bool:
+        """Record one attempt's outcome and let the lease go, if `owner` still holds it and
+        the reply is still pending. False when nothing was recorded."""
+        ...
+
+    async def dead_replies(
+        self, *, before: str | None = None, limit: int = 100
+    ) -> list[ReplyRecord]:
+        """Replies that failed for good, newest first, after the reply `before` (a page)."""
+        ...
+
+    async def retry_reply(self, reply_id: str, now: datetime) -> ReplyRecord | None:
+        """Make a dead reply pending again, due at `now`, with its attempts counted anew.
+        None when there is no dead reply with this id."""
+        ...
+
+
+class Store(
+    Admin, Ledger, Subjects, Feed, Tokens, Subscriptions, Deliveries, Senders, Replies, Protocol
+):
+    """Everything a backend provides. Callers that need less ask for the part they use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,3 +527,42 @@ class DeliveryRecord:
     status: int | None = None
     error: str | None = None
     id: int | None = None  # set by the store
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """A reply as the store keeps it (see `NewReply` and `Replies`)."""
+
+    id: str
+    event_id: str
+    kind: str
+    phone_number_id: str
+    recipient: str = field(repr=False)
+    language: str
+    body: Mapping[str, Any] = field(repr=False)
+    created_at: datetime
+    expires_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    http_status: int | None = None
+    error: str | None = None
+    wamid: str | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOutcome:
+    """One attempt to send a reply: `status` is what the reply becomes (`sent`, `dead`,
+    `expired`, or `pending` again until `retry_at`)."""
+
+    reply_id: str
+    status: str
+    attempts: int
+    at: datetime
+    retry_at: datetime | None = None
+    http_status: int | None = None
+    error: str | None = None
+    wamid: str | None = None

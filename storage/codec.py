@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import pydantic_core
 
 from storage.base import (
     Appendable,
+    DeliveryRecord,
     EventRecord,
     NewEvent,
+    NewReply,
     PreparedEvent,
     Projection,
     Projector,
+    ReplyRecord,
     SubscriptionRecord,
+    TokenRecord,
 )
+
+
+class Row(Protocol):
+    """A row as a driver returns it: a tuple (sqlite3) or a record (asyncpg)."""
+
+    def __getitem__(self, index: int) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
 
 _SPACE = re.compile(r"\s")
 
@@ -110,9 +124,8 @@ def project(projector: Projector, events: Sequence[Appendable], *, new: bool) ->
     )
 
 
-def event_from_row(row: Mapping[str, Any] | tuple[Any, ...]) -> EventRecord:
+def event_from_row(r: Row) -> EventRecord:
     """A record from a row laid out as `seq, ` + EVENT_COLUMNS."""
-    r = tuple(row.values()) if isinstance(row, Mapping) else row
     return EventRecord(
         seq=r[0],
         id=r[1],
@@ -147,7 +160,7 @@ SUBSCRIPTION_COLUMNS = (
 )
 
 
-def subscription_from_row(r: tuple[Any, ...]) -> SubscriptionRecord:
+def subscription_from_row(r: Row) -> SubscriptionRecord:
     """A record from a row laid out as SUBSCRIPTION_COLUMNS (0 stands for "no time")."""
     return SubscriptionRecord(
         id=r[0],
@@ -163,4 +176,89 @@ def subscription_from_row(r: tuple[Any, ...]) -> SubscriptionRecord:
         deleted_at=from_us(r[10]) if r[10] is not None else None,
         lease_owner=r[11],
         lease_until=from_us(r[12]) if r[12] else None,
+    )
+
+
+DELIVERY_COLUMNS = (
+    "id, subscription_id, change_seq, attempt, attempted_at, duration_ms, status, ok, error"
+)
+
+
+def delivery_from_row(r: Row) -> DeliveryRecord:
+    """A record from a row laid out as DELIVERY_COLUMNS."""
+    return DeliveryRecord(
+        id=r[0],
+        subscription_id=r[1],
+        change_seq=r[2],
+        attempt=r[3],
+        attempted_at=from_us(r[4]),
+        duration_ms=r[5],
+        status=r[6],
+        ok=bool(r[7]),
+        error=r[8],
+    )
+
+
+TOKEN_COLUMNS = "id, name, role, token_hash, created_at, revoked_at"  # noqa: S105 - column names, not a secret
+
+
+def token_from_row(r: Row, time: Callable[[Any], datetime]) -> TokenRecord:
+    """A record from a row laid out as TOKEN_COLUMNS; `time` reads the dialect's times."""
+    return TokenRecord(r[0], r[1], r[2], r[3], time(r[4]), time(r[5]) if r[5] else None)
+
+
+# A new reply: `reply_params` gives these columns' values; it is due at once.
+REPLY_INSERT = (
+    "INSERT INTO replies (id, event_id, kind, phone_number_id, recipient, language, body, "
+    "created_at, expires_at, next_attempt_at)"
+)
+
+REPLY_COLUMNS = (
+    "id, event_id, kind, phone_number_id, recipient, language, body, created_at, expires_at, "
+    "status, attempts, next_attempt_at, lease_owner, lease_until, http_status, error, wamid, "
+    "finished_at"
+)
+
+
+def reply_params(r: NewReply, now: int) -> tuple[Any, ...]:
+    """The values of `REPLY_INSERT`'s columns for a reply made at `now` (microseconds)."""
+    return (
+        r.id,
+        r.event_id,
+        r.kind,
+        r.phone_number_id,
+        r.recipient,
+        r.language,
+        dumps(dict(r.body)),
+        now,
+        us(r.expires_at),
+        now,
+    )
+
+
+def _time(value: int | None) -> datetime | None:
+    return from_us(value) if value else None
+
+
+def reply_from_row(r: Row) -> ReplyRecord:
+    """A record from a row laid out as REPLY_COLUMNS (0 stands for "no time")."""
+    return ReplyRecord(
+        id=r[0],
+        event_id=r[1],
+        kind=r[2],
+        phone_number_id=r[3],
+        recipient=r[4],
+        language=r[5],
+        body=json.loads(r[6]),
+        created_at=from_us(r[7]),
+        expires_at=from_us(r[8]),
+        status=r[9],
+        attempts=r[10],
+        next_attempt_at=_time(r[11]),
+        lease_owner=r[12],
+        lease_until=_time(r[13]),
+        http_status=r[14],
+        error=r[15],
+        wamid=r[16],
+        finished_at=_time(r[17]),
     )

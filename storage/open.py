@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.base import Projector, Store
+from storage.base import Projector, ReplyRule, Store
 from storage.postgres import PostgresStore
 from storage.sqlite import SQLiteStore, path_from_url
 
@@ -15,12 +15,16 @@ def open_store(
     *,
     busy_timeout_ms: int = 5000,
     pool_size: int = 10,
+    replies: ReplyRule | None = None,
 ) -> Store:
-    """An unopened store for `url` (call `await store.open()`)."""
+    """An unopened store for `url` (call `await store.open()`); `replies` says which replies
+    new events call for (None: none)."""
     if url.startswith("sqlite:"):
-        return SQLiteStore(path_from_url(url), projector, busy_timeout_ms=busy_timeout_ms)
+        return SQLiteStore(
+            path_from_url(url), projector, busy_timeout_ms=busy_timeout_ms, replies=replies
+        )
     if url.startswith(_POSTGRES_SCHEMES):
-        return PostgresStore(url, projector, max_size=pool_size)
+        return PostgresStore(url, projector, max_size=pool_size, replies=replies)
     raise ValueError(
         "CONSENTBOT_DATABASE_URL must start with sqlite:///, postgresql:// or postgres://"
     )

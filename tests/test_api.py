@@ -11,10 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.api.openapi import document
-from bot.app import STORE, create_app
+from bot.app import create_app
 from bot.auth import GRANTS, Permission, Role, new_token
 from bot.events import event_id
 from bot.intent import classify_text
+from bot.keys import STORE
 from storage.base import Store, TokenRecord
 from tests import meta
 from tests.conftest import AiohttpClient, both_backends, make_settings, post_signed

@@ -31,10 +31,12 @@ PURE = [
     "bot/events.py",
     "bot/imports.py",
     "bot/state.py",
+    "bot/senders.py",
     "bot/summary.py",
     "bot/feed.py",
     "bot/bulk.py",
     "bot/outbox_rules.py",
+    "bot/replies.py",
     "bot/whatsapp/signature.py",
     "bot/whatsapp/extract.py",
     "bot/whatsapp/models.py",
@@ -84,3 +86,27 @@ def test_storage_never_imports_bot() -> None:
 def test_every_intent_module_is_listed_as_pure() -> None:
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "bot" / "intent").glob("*.py")}
     assert modules - set(PURE) == set()
+
+
+# The ledger's pure core: what decides where events go and what they derive to.
+PURE_STORAGE = ["storage/plan.py", "storage/project.py"]
+DRIVERS = {"aiohttp", "aiosqlite", "asyncpg", "sqlite3"}
+
+
+@pytest.mark.parametrize("module", PURE_STORAGE)
+def test_the_ledger_core_imports_no_driver(module: str) -> None:
+    reached = _imports(ROOT / module)
+    for name in [n for n in reached if n.startswith("storage.")]:
+        reached |= _imports(ROOT / (name.replace(".", "/") + ".py"))
+    assert {n for n in reached if n.split(".")[0] in DRIVERS} == set()
+
+
+def test_only_the_entry_points_import_the_app_factory() -> None:
+    """Handlers read shared state through `bot.keys`: the factory imports them, not the
+    other way round."""
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if "bot.app" in _imports(path)
+    }
+    assert importers <= {"bot/cli.py", "bot/import_cli.py"}

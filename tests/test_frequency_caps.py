@@ -11,8 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pydantic import ValidationError
 
-from bot.app import STORE, create_app
+from bot.app import create_app
 from bot.auth import Role, new_token
+from bot.keys import STORE
 from bot.ledger import make_projector
 from bot.settings import parse_caps
 from bot.state import Cap

@@ -18,9 +18,7 @@ from bot.intent import Intent, default_lexicon
 from tests.bench.intent_eval import (
     FROZEN_TEST,
     STOPPING,
-    TARGET_FALSE_OPT_OUT,
     TARGET_LANGUAGE_RECALL,
-    TARGET_OPT_IN_ACCURACY,
     TARGET_RECALL,
     Row,
     evaluate,

@@ -6,8 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import STORE, create_app
+from bot.app import create_app
 from bot.auth import Role, new_token
+from bot.keys import STORE
 from bot.ledger import projector_id
 from bot.settings import Settings
 from bot.state import Cap, Policy

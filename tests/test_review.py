@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.app import STORE, create_app
+from bot.app import create_app
+from bot.keys import STORE
 from tests import meta
 from tests.conftest import both_backends, make_settings, post_signed
 

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.events import ALL, MARKETING, UTILITY, Event, Kind, Source
-from bot.state import Decision, Policy, Reason, decide, derive
+from bot.state import Cap, Decision, Policy, Reason, Standing, decide, derive
+from bot.summary import Reader, summarize
 
 T0 = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 RECEIVED = datetime(2026, 9, 30, 0, 0, tzinfo=UTC)
@@ -825,3 +826,81 @@ def test_newest_opt_out_or_opt_in_wins(
         check(events, category, expected, policy=NO_CONSENT_NEEDED)
     if categories == MKT:
         check(events, UTILITY, ok(), policy=NO_CONSENT_NEEDED)
+
+
+TIMED = Policy(caps={MARKETING: Cap(2, d(1)), UTILITY: Cap(3, h(2))})
+
+
+@st.composite
+def timed_event_sets(draw: st.DrawFn) -> list[Event]:
+    """Events that make time-bound reasons too: sends up to a cap, and back-offs."""
+    events = draw(event_sets())
+    for i in range(draw(st.integers(min_value=0, max_value=5))):
+        kind = draw(st.sampled_from((Kind.SENT, Kind.BACKOFF)))
+        code = draw(st.sampled_from((131049, 131056)))
+        events.append(
+            ev(
+                kind,
+                draw(st.sampled_from(PROPERTY_TIMES)),
+                draw(st.sampled_from(PROPERTY_CATEGORIES)),
+                evidence={"error_code": code} if kind is Kind.BACKOFF else None,
+                key=f"t:{i}",
+            )
+        )
+    return events
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events=timed_event_sets(),
+    policy=st.sampled_from((DEFAULT, PER_NUMBER, TIMED)),
+    made=st.sampled_from(PROPERTY_TIMES),
+    later=st.sampled_from((h(0), h(1), h(3), d(1), d(2))),
+)
+def test_a_summary_decides_as_the_state_it_was_made_from(
+    events: list[Event], policy: Policy, made: datetime, later: timedelta
+) -> None:
+    """The summary is the state's decision rendered: read back at any later time, it gives
+    what `decide` gives from the whole state then."""
+    state = derive(events, policy)
+    reader = Reader(policy)
+    summary = summarize(state, policy, made)
+    for category in (MARKETING, UTILITY):
+        at = made + later
+        assert reader.verdict(summary, category, at) == decide(
+            state, category, at=at, policy=policy
+        )
+
+
+@pytest.mark.parametrize(
+    ("standing", "at", "expected"),
+    [
+        pytest.param(Standing(), T0, ok(), id="nothing"),
+        pytest.param(
+            Standing((Reason.OPTED_OUT,)), LATER, no(Reason.OPTED_OUT), id="lifted-by-events"
+        ),
+        pytest.param(
+            Standing((Reason.FREQUENCY_CAP,), {Reason.FREQUENCY_CAP: T0 + h(1)}),
+            T0,
+            no(Reason.FREQUENCY_CAP, lifts_at=T0 + h(1)),
+            id="time-bound-running",
+        ),
+        pytest.param(
+            Standing((Reason.FREQUENCY_CAP,), {Reason.FREQUENCY_CAP: T0 + h(1)}),
+            T0 + h(1),
+            ok(),
+            id="time-bound-over-at-its-end",
+        ),
+        pytest.param(
+            Standing(
+                (Reason.NO_CONSENT, Reason.FREQUENCY_CAP, Reason.BACKOFF),
+                {Reason.FREQUENCY_CAP: T0 + h(1), Reason.BACKOFF: T0 + h(5)},
+            ),
+            T0 + h(2),
+            no(Reason.NO_CONSENT, Reason.BACKOFF, lifts_at=T0 + h(5)),
+            id="one-of-two-over",
+        ),
+    ],
+)
+def test_standing_at_a_time(standing: Standing, at: datetime, expected: Decision) -> None:
+    assert standing.at(at) == expected

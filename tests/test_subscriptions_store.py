@@ -379,3 +379,62 @@ async def test_everything_is_still_there_after_reopening(
     assert after == before
     assert before[0] is not None
     assert (before[0].attempts, before[0].next_attempt_at) == (1, T0 + LEASE)
+
+
+# -- retention -----------------------------------------------------------------------------
+
+
+async def test_pruning_keeps_what_a_subscription_still_needs_and_the_newest_change(
+    store: Store,
+) -> None:
+    await store.add_subscription(subscription(1))
+    first = await change(store, "a")
+    second = await change(store, "b", phone="+15550000002")
+    third = await change(store, "c", phone="+15550000003")
+    assert await store.claim_subscription("sub_1", "w", T0, T0 + LEASE) is not None
+    assert await store.record_delivery(attempt("sub_1", first), owner="w", lease_until=T0)
+
+    assert await store.prune_outbox(datetime(2000, 1, 1, tzinfo=UTC)) == (0, 0)  # all newer
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert await store.prune_outbox(later) == (1, 1)  # `first`, given; its attempt
+    assert [c.seq for c in await store.changes(0, 100)] == [second, third]
+    assert await store.deliveries("sub_1") == []
+
+    # Nobody needs anything any more: all but the newest go, and numbering goes on after it.
+    assert await store.delete_subscription("sub_1", T0)
+    assert await store.prune_outbox(later) == (1, 0)
+    assert [c.seq for c in await store.changes(0, 100)] == [third]
+    assert await change(store, "d", phone="+15550000004") == third + 1
+
+
+async def test_the_worker_prunes_past_its_retention(store: Store) -> None:
+    import aiohttp
+
+    from bot.outbox import SubscriberWorker
+    from bot.state import Policy
+    from bot.summary import Reader
+
+    await store.add_subscription(subscription(1))
+    await change(store, "a")
+    await change(store, "b", phone="+15550000002")
+    await store.delete_subscription("sub_1", T0)
+    async with aiohttp.ClientSession() as session:
+
+        def worker(retention: timedelta | None) -> SubscriberWorker:
+            return SubscriberWorker(
+                store,
+                session,
+                Reader(Policy()),
+                poll_s=1,
+                timeout_s=1,
+                backoff_base_s=1,
+                backoff_max_s=1,
+                retention=retention,
+            )
+
+        now = datetime.now(UTC)
+        assert await worker(None).prune(now + timedelta(days=400)) == (0, 0)  # keeps for ever
+        keeping = worker(timedelta(days=30))
+        assert await keeping.prune(now + timedelta(days=29)) == (0, 0)  # not old enough
+        assert await keeping.prune(now + timedelta(days=31)) == (1, 0)
+        assert len(await store.changes(0, 100)) == 1  # the newest stays

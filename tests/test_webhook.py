@@ -25,8 +25,9 @@ import pytest
 import structlog
 from aiohttp.test_utils import TestClient
 
-from bot.app import STORE, create_app
+from bot.app import create_app
 from bot.events import event_id
+from bot.keys import STORE
 from bot.settings import Settings
 from storage.base import Store
 from tests import meta

@@ -12,7 +12,6 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.app import SETTINGS, STORE
 from bot.auth import Permission, allows, hash_token
 from bot.errors import (
     BadRequest,
@@ -26,6 +25,7 @@ from bot.errors import (
 )
 from bot.events import Event, Kind
 from bot.evidence import missing_evidence
+from bot.keys import SETTINGS, STORE
 from bot.ledger import from_record
 from bot.phones import InvalidNumber, parse_any
 from storage.base import TokenRecord

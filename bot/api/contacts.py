@@ -22,10 +22,10 @@ from bot.api.common import (
     read_body,
     record,
 )
-from bot.app import SETTINGS, STORE
 from bot.auth import Permission
 from bot.errors import NotFound
 from bot.events import ALL, CATEGORIES, Event, Kind, Source, identity_keys
+from bot.keys import SETTINGS, STORE
 from bot.ledger import from_record, state_from_json
 from bot.state import SubjectState, decide
 from storage.base import TokenRecord

@@ -32,11 +32,11 @@ from bot.api.common import (
     json_response,
     read_body,
 )
-from bot.app import STORE
 from bot.auth import Permission
 from bot.errors import Conflict, NotFound, Unprocessable
 from bot.events import ALL, Event, Kind, Source, event_id
 from bot.evidence import MIN_WORDING
+from bot.keys import STORE
 from bot.ledger import from_record
 from storage.base import Store
 

@@ -16,9 +16,9 @@ from aiohttp import web
 from pydantic import Field, field_validator
 
 from bot.api.common import Body, authorize, int_query, iso, json_response, read_body
-from bot.app import STORE, SUBSCRIBERS
 from bot.auth import Permission
 from bot.errors import NotFound
+from bot.keys import STORE, SUBSCRIBERS
 from bot.outbox_rules import MAX_URL_LENGTH, check_url, event_id
 from storage.base import DeliveryRecord, SubscriptionRecord
 

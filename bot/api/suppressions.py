@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.api.common import authorize, json_response
-from bot.app import SETTINGS, STORE
 from bot.auth import Permission
 from bot.errors import BadRequest
 from bot.feed import (
@@ -28,6 +27,7 @@ from bot.feed import (
     parse_cursor,
     subscriber_key,
 )
+from bot.keys import SETTINGS, STORE
 from bot.summary import Reader
 from storage.base import FeedEntry, Store
 

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from bot.api.common import authorize, iso, json_response
 from bot.api.openapi import document
-from bot.app import METRICS, STORE
 from bot.auth import Permission
 from bot.errors import BadRequest
+from bot.keys import METRICS, STORE
 
 routes = web.RouteTableDef()
 
