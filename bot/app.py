@@ -6,37 +6,36 @@ import contextlib
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import structlog
 from aiohttp import web
 
-from bot.errors import ApiError
-from bot.intent import ButtonMap, Lexicon, load_lexicon
+from bot.api import routes as api_routes
+from bot.errors import ApiError, error_response
+from bot.intent import ButtonMap, load_lexicon
+from bot.keys import (
+    BUTTONS,
+    LEXICON,
+    METRICS,
+    REPLIES,
+    REQUEST_ID,
+    SETTINGS,
+    STORE,
+    SUBSCRIBERS,
+)
 from bot.ledger import make_projector, projector_id
 from bot.metrics import Metrics
-from bot.outbox import SubscriberWorker, running_worker
+from bot.outbox import running_worker
+from bot.reply_worker import reply_rule, running_replies
+from bot.sender_guard import running_guard
 from bot.settings import Settings
+from bot.whatsapp import routes as webhook_routes
 from storage.base import StorageError, Store, StoreUnavailable
 from storage.open import migrates_at_start, open_store
-
-SETTINGS = web.AppKey("settings", Settings)
-STORE = web.AppKey("store", Store)
-BUTTONS = web.AppKey("buttons", ButtonMap)
-LEXICON = web.AppKey("lexicon", Lexicon)
-METRICS = web.AppKey("metrics", Metrics)
-SUBSCRIBERS = web.AppKey("subscribers", SubscriberWorker)
 
 log = structlog.get_logger("consentbot")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def error_response(status: int, code: str, message: str, **details: Any) -> web.Response:
-    """The one error shape: {"error": {"code", "message", "status", ...}}."""
-    return web.json_response(
-        {"error": {"code": code, "message": message, "status": status, **details}}, status=status
-    )
 
 
 _HTTP_CODES = {
@@ -50,8 +49,6 @@ _HTTP_CODES = {
     422: "validation_error",
 }
 
-
-REQUEST_ID = web.RequestKey("request_id", str)
 
 # Request ids: a random per-process prefix and a counter (cheaper than a uuid per request).
 _ID_PREFIX = secrets.token_hex(4) + "-"
@@ -105,9 +102,6 @@ async def _shaped(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def create_app(settings: Settings, *, store: Store | None = None) -> web.Application:
     """Build the application. With `store=None` it opens the one `settings` names."""
-    from bot.api import routes as api_routes
-    from bot.whatsapp import routes as webhook_routes
-
     app = web.Application(middlewares=[request_context], client_max_size=settings.max_body_bytes)
     app.on_response_prepare.append(_stamp_request_id)
     app[SETTINGS] = settings
@@ -126,7 +120,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> web.Applica
     app.cleanup_ctx.append(_store_context(settings, store))
     if settings.subscriber_worker:
         app.cleanup_ctx.append(_subscriber_worker)  # stops before the store closes
-    app.add_routes(webhook_routes.routes)
+    app.cleanup_ctx.append(_reply_worker)
+    app.cleanup_ctx.append(_sender_guard)
+    webhook_routes.install(app)
     app.add_routes(api_routes.routes)
     return app
 
@@ -153,6 +149,20 @@ async def _subscriber_worker(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _reply_worker(app: web.Application) -> AsyncIterator[None]:
+    """Replies to customers through the Graph API (see `bot.reply_worker`), when on."""
+    async with running_replies(app[STORE], app[SETTINGS]) as worker:
+        if worker is not None:
+            app[REPLIES] = worker
+        yield
+
+
+async def _sender_guard(app: web.Application) -> AsyncIterator[None]:
+    """Records and alerts changes of senders' health (see `bot.sender_guard`)."""
+    async with running_guard(app[STORE], app[SETTINGS]):
+        yield
+
+
 @contextlib.asynccontextmanager
 async def opened_store(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Store]:
     """The store the settings name, migrated (unless told not to), with projections made by
@@ -166,6 +176,11 @@ async def opened_store(settings: Settings, *, migrate: bool = True) -> AsyncIter
         make_projector(settings.policy),
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.postgres_pool_size,
+        replies=(
+            reply_rule(settings, load_lexicon(settings.lexicon_file))
+            if settings.replies_enabled
+            else None
+        ),
     )
     await store.open()
     try:

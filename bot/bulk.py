@@ -336,8 +336,10 @@ class CsvWriter:
         reasons: Sequence[str],
         lifts_at: str | None,
         review_id: str | None = None,
+        detail: str | None = None,
     ) -> str:
-        """The end of every line with this outcome (the time a reason lifts is not a column)."""
+        """The end of every line with this outcome (the time a reason lifts and the detail
+        of `sender_paused` are not columns)."""
         return ("true," if eligible else "false,") + ";".join(reasons) + "\n"
 
     def render(self, batch: Batch, outcomes: Sequence[str]) -> str:
@@ -383,6 +385,7 @@ class NdjsonWriter:
         reasons: Sequence[str],
         lifts_at: str | None,
         review_id: str | None = None,
+        detail: str | None = None,
     ) -> str:
         """The end of every line with this outcome, from `"eligible"` on."""
         tail: dict[str, object] = {"eligible": eligible, "reasons": list(reasons)}
@@ -390,6 +393,8 @@ class NdjsonWriter:
             tail["lifts_at"] = lifts_at
         if review_id:
             tail["review_id"] = review_id
+        if detail:
+            tail["detail"] = detail
         return "," + _json(tail)[1:] + "\n"
 
     def render(self, batch: Batch, outcomes: Sequence[str]) -> str:

@@ -13,7 +13,7 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
-from bot import import_cli
+from bot import import_cli, server
 from bot import log as logsetup
 from bot.app import create_app, opened_store
 from bot.auth import Role, new_token
@@ -153,17 +153,25 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     generated: list[str] = []
     if settings.dev:
         settings, generated = _dev_secrets(settings)
-    secret_key = settings.app_secret.get_secret_value().encode() if settings.app_secret else b""
-    logsetup.configure(
-        json_logs=settings.json_logs, level=settings.log_level, redaction_key=secret_key
-    )
-    app = create_app(settings)
+    if settings.workers > 1:
+        # Built once here only to check the configuration (buttons, lexicon, event loop), so
+        # that a mistake stops the start with its message instead of failing every worker.
+        server.new_event_loop(settings.event_loop)[0].close()
+        serving_app(settings)
 
     def banner(_: str) -> None:
         print(_banner(settings, generated), flush=True)
 
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=banner)
-    return 0
+    return server.serve(settings, serving_app, banner=banner)
+
+
+def serving_app(settings: Settings) -> web.Application:
+    """Logging set up, then the app: what each serving process runs (workers start afresh)."""
+    secret_key = settings.app_secret.get_secret_value().encode() if settings.app_secret else b""
+    logsetup.configure(
+        json_logs=settings.json_logs, level=settings.log_level, redaction_key=secret_key
+    )
+    return create_app(settings)
 
 
 def _banner(settings: Settings, generated: list[str]) -> str:
@@ -173,6 +181,11 @@ def _banner(settings: Settings, generated: list[str]) -> str:
         f"consentbot listening on http://{settings.host}:{settings.port}"
         + (" (dev mode)" if settings.dev else ""),
         f"  database:           {_safe_url(settings.database_url)}",
+        *(
+            [f"  workers:            {settings.workers} processes on this port (SO_REUSEPORT)"]
+            if settings.workers > 1
+            else []
+        ),
         f"  Meta callback URL:  {base.rstrip('/')}/webhook/whatsapp"
         + (
             ""

@@ -52,6 +52,8 @@ class Kind(StrEnum):
     SECURITY = "security"
     ACCOUNT_ALERT = "account_alert"
     PLATFORM_ERROR = "platform_error"  # value-level errors[] of the messages field
+    SENDER_CHANGED = "sender_changed"  # a business number's or template's health changed
+    SENDER_RESUMED = "sender_resumed"  # an admin resumed a paused number or template
 
 
 class Source(StrEnum):
@@ -73,6 +75,7 @@ class Source(StrEnum):
     WHATSAPP = "whatsapp"
     IMPORT = "import"
     API = "api"
+    SYSTEM = "system"  # the service's own finding (a sender's health changed)
     OTHER = "other"
 
 

@@ -2,9 +2,7 @@
 
 One endpoint, three forms: a JSON list of up to 10,000 recipients answered in one piece,
 and CSV or NDJSON streams of any length, read and answered a batch at a time (the line
-rules are in `bot.bulk`). Every form decides the same way, from the stored summaries;
-the full state is read only for a block limited to some business numbers when the sender
-names one.
+rules are in `bot.bulk`). Every form decides the same way, through `bot.checker`.
 """
 
 from __future__ import annotations
@@ -12,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar, cast
+from collections.abc import Coroutine
+from typing import Any, Literal
 
 import structlog
 from aiohttp import web
@@ -22,12 +19,10 @@ from pydantic import Field, ValidationError
 
 from bot.api.common import Body, authorize, iso, json_response, read_body
 from bot.api.spool import AnswerSpool
-from bot.app import SETTINGS, STORE, error_response
 from bot.auth import Permission
 from bot.bulk import (
     BATCH_SIZE,
     CSV,
-    INVALID_NUMBER,
     NDJSON,
     Batch,
     BulkReader,
@@ -36,16 +31,15 @@ from bot.bulk import (
     StreamKind,
     identify,
 )
-from bot.errors import Unprocessable, UnsupportedMediaType
-from bot.ledger import state_from_json
-from bot.state import Policy, decide
-from bot.summary import Reader, Verdict
-from storage.base import Store, StoreUnavailable
+from bot.checker import Checker
+from bot.errors import Unprocessable, UnsupportedMediaType, error_response
+from bot.keys import SETTINGS, STORE
+from bot.sender_guard import sender_pause
+from bot.state import Decision
+from storage.base import StoreUnavailable
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("consentbot.api")
-
-T = TypeVar("T")
 
 # A JSON list is answered in one piece; longer lists belong to the streaming formats.
 MAX_JSON_RECIPIENTS = 10_000
@@ -56,13 +50,16 @@ READ_BYTES = 1 << 16
 LOOKAHEAD = 2
 
 Category = Literal["marketing", "utility"]
-_INVALID = Verdict(False, (INVALID_NUMBER,))
 _MEDIA_TYPES = "JSON (application/json), CSV (text/csv) or NDJSON (application/x-ndjson)"
+
+
+_TEMPLATE = "the template of the send (name, or name/language): a paused one holds marketing"
 
 
 class EligibilityIn(Body):
     category: Category
     phone_number_id: str | None = Field(default=None, max_length=64)
+    template: str | None = Field(default=None, min_length=1, max_length=600, description=_TEMPLATE)
     recipients: list[str] = Field(max_length=MAX_JSON_RECIPIENTS)
 
 
@@ -71,82 +68,7 @@ class EligibilityQuery(Body):
 
     category: Category
     phone_number_id: str | None = Field(default=None, max_length=64)
-
-
-class Checker(Generic[T]):
-    """Decides one category for batches of identity keys, and renders each verdict once
-    per summary (most recipients share one of a few)."""
-
-    def __init__(
-        self,
-        store: Store,
-        policy: Policy,
-        category: str,
-        phone_number_id: str | None,
-        render: Callable[[Verdict], T],
-    ) -> None:
-        self._store = store
-        self._policy = policy
-        self._reader = Reader(policy)
-        self._category = category
-        self._phone_number_id = phone_number_id
-        self._render = render
-        self._invalid = render(_INVALID)
-
-    async def check(self, keys: Sequence[str | None]) -> list[T]:
-        """The rendered verdict for each key, in order (None: an unreadable recipient)."""
-        found = await self._store.summaries([k for k in keys if k is not None])
-        at = datetime.now(UTC)
-        rendered: dict[str, T] = {}
-        invalid, unknown = self._invalid, self._outcome("", at, rendered)
-        get = found.get
-        out: list[T | None] = []
-        needs_state: dict[int, str] = {}
-        for key in keys:
-            if key is None:
-                out.append(invalid)
-            elif (summary := get(key)) is None:
-                out.append(unknown)
-            else:
-                outcome = self._outcome(summary, at, rendered)
-                if outcome is None:
-                    needs_state[len(out)] = key
-                out.append(outcome)
-        if needs_state:
-            subjects = await self._store.subjects(list(needs_state.values()))
-            for index, key in needs_state.items():
-                subject = subjects.get(key)
-                state = subject.state if subject is not None else ""
-                out[index] = self._render(self._decide(state, at))
-        return cast(list[T], out)
-
-    def _outcome(self, summary: str, at: datetime, rendered: dict[str, T]) -> T | None:
-        """The rendered verdict of a summary, once per summary in `rendered`; None when
-        the full state is needed."""
-        outcome = rendered.get(summary)
-        if outcome is not None:
-            return outcome
-        verdict = self._reader.verdict(summary, self._category, at, self._phone_number_id)
-        if verdict is None:
-            return None
-        outcome = rendered[summary] = self._render(verdict)
-        return outcome
-
-    def _decide(self, state: str, at: datetime) -> Verdict:
-        """From the full state: for blocks limited to some business numbers."""
-        decision = decide(
-            state_from_json(state),
-            self._category,
-            at=at,
-            policy=self._policy,
-            phone_number_id=self._phone_number_id,
-        )
-        return Verdict(
-            decision.eligible,
-            tuple(r.value for r in decision.reasons),
-            decision.lifts_at,
-            decision.review_id,
-        )
+    template: str | None = Field(default=None, min_length=1, max_length=600, description=_TEMPLATE)
 
 
 @routes.post("/v1/eligibility")
@@ -164,24 +86,24 @@ async def eligibility(request: web.Request) -> web.StreamResponse:
 # --------------------------------------------------------------------------- JSON
 
 
-def _json_outcome(verdict: Verdict) -> dict[str, Any]:
-    item: dict[str, Any] = {"eligible": verdict.eligible, "reasons": list(verdict.reasons)}
-    if verdict.lifts_at:
-        item["lifts_at"] = iso(verdict.lifts_at)
-    if verdict.review_id:
-        item["review_id"] = verdict.review_id
+def _json_outcome(decision: Decision) -> dict[str, Any]:
+    item: dict[str, Any] = {"eligible": decision.eligible, "reasons": list(decision.reasons)}
+    if decision.lifts_at:
+        item["lifts_at"] = iso(decision.lifts_at)
+    if decision.review_id:
+        item["review_id"] = decision.review_id
+    if decision.detail:
+        item["detail"] = decision.detail
     return item
 
 
 async def _answer_json(request: web.Request) -> web.Response:
     body = await read_body(request, EligibilityIn)
     settings = request.app[SETTINGS]
+    store = request.app[STORE]
+    paused = await sender_pause(store, settings, body.category, body.phone_number_id, body.template)
     checker = Checker(
-        request.app[STORE],
-        settings.policy,
-        body.category,
-        body.phone_number_id,
-        _json_outcome,
+        store, settings.policy, body.category, body.phone_number_id, _json_outcome, paused
     )
     results: list[dict[str, Any]] = []
     for start in range(0, len(body.recipients), BATCH_SIZE):
@@ -324,13 +246,21 @@ async def _stream(request: web.Request, kind: StreamKind) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     writer = CsvWriter() if kind == CSV else NdjsonWriter()
 
-    def outcome(verdict: Verdict) -> str:
+    def outcome(decision: Decision) -> str:
         return writer.outcome(
-            verdict.eligible, verdict.reasons, iso(verdict.lifts_at), verdict.review_id
+            decision.eligible,
+            decision.reasons,
+            iso(decision.lifts_at),
+            decision.review_id,
+            decision.detail,
         )
 
+    store = request.app[STORE]
+    paused = await sender_pause(
+        store, settings, query.category, query.phone_number_id, query.template
+    )
     checker = Checker(
-        request.app[STORE], settings.policy, query.category, query.phone_number_id, outcome
+        store, settings.policy, query.category, query.phone_number_id, outcome, paused
     )
     reader = BulkReader(kind, settings.default_region)
     response = web.StreamResponse()

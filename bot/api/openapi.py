@@ -44,6 +44,7 @@ def document() -> dict[str, Any]:
     from bot.api.contacts import OptIn, OptOut
     from bot.api.eligibility import EligibilityIn
     from bot.api.review import Resolution
+    from bot.api.senders import ResumeIn
     from bot.api.subscriptions import SubscriptionIn
 
     schemas: dict[str, Any] = {
@@ -54,6 +55,7 @@ def document() -> dict[str, Any]:
             ("Consent", ConsentIn),
             ("EligibilityRequest", EligibilityIn),
             ("Resolution", Resolution),
+            ("SenderResume", ResumeIn),
             ("Subscription", SubscriptionIn),
         )
     }
@@ -164,6 +166,13 @@ def document() -> dict[str, Any]:
                             "description": "the business number you will send from (streams)",
                             "schema": {"type": "string", "maxLength": 64},
                         },
+                        {
+                            "name": "template",
+                            "in": "query",
+                            "description": "the template of the send, name or name/language "
+                            "(streams); a paused number or template answers `sender_paused`",
+                            "schema": {"type": "string", "maxLength": 600},
+                        },
                     ],
                     "requestBody": {
                         "required": True,
@@ -230,8 +239,66 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _resp("counts per number"), **_errors(400, 401, 403, 503)},
                 }
             },
+            "/v1/senders": {
+                "get": {
+                    "summary": "Business numbers and templates: health, reasons and history",
+                    "security": _BEARER,
+                    "parameters": [
+                        {
+                            "name": "phone_number_id",
+                            "in": "query",
+                            "description": "a number to include even if not seen yet",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _resp("numbers and templates"),
+                        **_errors(400, 401, 403, 503),
+                    },
+                }
+            },
+            "/v1/senders/resume": {
+                "post": {
+                    "summary": "Resume a paused number or template by hand, with a reason (admin)",
+                    "security": _BEARER,
+                    "requestBody": _json_body("SenderResume"),
+                    "responses": {
+                        "201": _resp("the resume event and the state after it"),
+                        **_errors(400, 401, 403, 409, 415, 422, 503),
+                    },
+                }
+            },
             **_subscription_paths(),
             **_suppression_paths(),
+            "/v1/replies/dead": {
+                "get": {
+                    "summary": "Replies to customers that failed for good, newest first",
+                    "security": _BEARER,
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "before", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {"200": _resp("the items"), **_errors(400, 401, 403)},
+                }
+            },
+            "/v1/replies/{reply_id}/retry": {
+                "post": {
+                    "summary": "Send a dead reply again (only inside the customer-service window)",
+                    "security": _BEARER,
+                    "parameters": [
+                        {
+                            "name": "reply_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _resp("the reply, pending again"),
+                        **_errors(401, 403, 404, 409),
+                    },
+                }
+            },
             "/v1/admin/quarantine": {
                 "get": {
                     "summary": "Signed deliveries that could not be read, newest first",

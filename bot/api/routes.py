@@ -6,7 +6,9 @@ from bot.api import (
     consents,
     contacts,
     eligibility,
+    replies,
     review,
+    senders,
     subscriptions,
     suppressions,
     system,
@@ -18,6 +20,8 @@ routes: list[AbstractRouteDef] = [
     *consents.routes,
     *eligibility.routes,
     *review.routes,
+    *replies.routes,
+    *senders.routes,
     *suppressions.routes,
     *subscriptions.routes,
 ]

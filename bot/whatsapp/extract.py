@@ -28,6 +28,7 @@ from bot.intent import (
     classify_text,
 )
 from bot.phones import InvalidNumber, from_wa_id
+from bot.replies import answer_event, parse_button_id, tap_verdict
 from bot.whatsapp.models import (
     MANAGEMENT_MODELS,
     MAX_UNIX_TIME,
@@ -121,7 +122,11 @@ def _messaging(
     phone_number_id = value.metadata.phone_number_id if value.metadata else None
     where = _Where(received_at, entry.id, phone_number_id, buttons, lexicon)
     users = {c.wa_id: c for c in value.contacts if c.wa_id}
+    first = len(out.events)
     _items(out, f"{path}.messages", value.messages, Message, lambda m: _message(m, users, where))
+    # A tap on the clarifying question's button also resolves its review item.
+    answers = [answer_event(e) for e in out.events[first:] if "review_of" in e.evidence]
+    out.events.extend(a for a in answers if a is not None)
     _items(out, f"{path}.statuses", value.statuses, Status, lambda s: _status(s, where))
     _items(
         out,
@@ -236,11 +241,15 @@ def _meaning(
     elif m.type == "interactive" and m.interactive is not None:
         reply = m.interactive.button_reply or m.interactive.list_reply
         rid, title = (reply.id, reply.title) if reply else (None, None)
-        source, verdict = (
-            Source.WHATSAPP_INTERACTIVE,
-            classify_interactive(rid, title, buttons, lexicon),
-        )
         said = {"reply_id": rid, "title": title}
+        tap = parse_button_id(rid) if m.interactive.button_reply else None
+        if tap is not None:
+            # The customer answered the clarifying question about a review item.
+            verdict = tap_verdict(tap)
+            evidence.update(said, review_of=tap.item_id, answer=tap.answer.value)
+        else:
+            verdict = classify_interactive(rid, title, buttons, lexicon)
+        source = Source.WHATSAPP_INTERACTIVE
     elif (media := m.media()) is not None and media.caption:
         source, verdict, said = (
             Source.WHATSAPP_MEDIA,

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections import Counter
 from datetime import UTC, datetime
 
 import structlog
 from aiohttp import web
-from pydantic import ValidationError
 
-from bot.app import BUTTONS, LEXICON, METRICS, SETTINGS, STORE, error_response
+from bot.errors import error_response
+from bot.keys import BUTTONS, LEXICON, METRICS, SETTINGS, STORE
 from bot.metrics import Metrics
 from bot.whatsapp import signature
-from bot.whatsapp.extract import extract
-from bot.whatsapp.models import Envelope
+from bot.whatsapp.batch import BatchReader, Unreadable
 from storage.base import QuarantineRecord, StoreUnavailable
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("consentbot.webhook")
+READER = web.AppKey("webhook_reader", BatchReader)
+
+
+def install(app: web.Application) -> None:
+    """Add the webhook's routes, and its batch reader (for the app's buttons and lexicon)."""
+    app[READER] = BatchReader(app[BUTTONS], app[LEXICON])
+    app.add_routes(routes)
 
 
 @routes.get("/webhook/whatsapp")
@@ -71,30 +76,23 @@ async def _deliver(request: web.Request) -> web.Response:
 
     received_at = datetime.now(UTC)
     store = app[STORE]
-    try:
-        envelope = Envelope.model_validate_json(body)
-    except ValidationError as exc:
-        reason = (
-            "not JSON"
-            if _is_json_error(exc)
-            else f"not a webhook envelope: {exc.errors()[0]['msg']}"
-        )
+    extraction = await app[READER].read(body, received_at)
+    if isinstance(extraction, Unreadable):
+        reason = extraction.reason
         result = await store.append([], quarantine=QuarantineRecord(received_at, reason, body))
         log.warning("webhook.quarantined", reason=reason, quarantine_id=result.quarantine_id)
         return _done(metrics, started, "quarantined", 200)
 
-    extraction = extract(
-        envelope, received_at=received_at, buttons=app[BUTTONS], lexicon=app[LEXICON]
-    )
     quarantine = None
     if extraction.problems:
         quarantine = QuarantineRecord(received_at, "; ".join(extraction.problems), body)
     result = await store.append(extraction.events, quarantine=quarantine)
 
-    kinds: Counter[str] = Counter()
+    kinds: dict[str, int] = {}
     for event, created in zip(extraction.events, result.created, strict=True):
-        kinds[event.kind.value] += 1
-        metrics.events[(event.kind.value, "new" if created else "duplicate")] += 1
+        kind = event.kind.value
+        kinds[kind] = kinds.get(kind, 0) + 1
+        metrics.events[(kind, "new" if created else "duplicate")] += 1
     outcome = "partly_quarantined" if quarantine else "recorded"
     extra: dict[str, object] = {}
     if extraction.ignored_fields:
@@ -106,15 +104,11 @@ async def _deliver(request: web.Request) -> web.Response:
         outcome=outcome,
         events=len(extraction.events),
         new=sum(result.created),
-        kinds=dict(kinds),
+        kinds=kinds,
         ms=round((time.perf_counter() - started) * 1000, 2),
         **extra,
     )
     return _done(metrics, started, outcome, 200)
-
-
-def _is_json_error(exc: ValidationError) -> bool:
-    return any(e["type"] == "json_invalid" for e in exc.errors())
 
 
 def _done(

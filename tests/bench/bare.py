@@ -1,6 +1,8 @@
 """The bare aiohttp baseline: `POST /webhook/whatsapp` reads the body and answers 200.
 
-Run as `python -m tests.bench.bare --port P`; `GET /healthz` answers 200 once it listens.
+Run as `python -m tests.bench.bare --port P [--loop auto|uvloop|asyncio]`; `GET /healthz`
+answers 200 once it listens. The event loop is chosen as consentbot chooses its own
+(`CONSENTBOT_EVENT_LOOP`, `auto` by default), so that both run on the same loop.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import argparse
 
 from aiohttp import web
+
+from bot.server import new_event_loop
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -27,16 +31,18 @@ def make_app() -> web.Application:
 
 
 def server_parser(description: str | None) -> argparse.ArgumentParser:
-    """The options every benchmarked server takes: `--host` and `--port`."""
+    """The options every benchmarked server takes: `--host`, `--port` and `--loop`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--loop", choices=["auto", "uvloop", "asyncio"], default="auto")
     return parser
 
 
 def serve(app: web.Application, args: argparse.Namespace) -> None:
     """Run `app` quietly (no access log, no banner) on `args.host`:`args.port`."""
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+    loop, _ = new_event_loop(args.loop)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None, loop=loop)
 
 
 def main(argv: list[str] | None = None) -> None:

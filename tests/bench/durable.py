@@ -7,7 +7,7 @@ models, no events, no projections, no logging: what is left is the cost of being
 at all in aiohttp, which bounds what consentbot, doing all of this and more, can reach on
 the same machine.
 
-    python -m tests.bench.durable --port P --database URL --secret S
+    python -m tests.bench.durable --port P --database URL --secret S [--loop auto]
 
 `URL` is `sqlite:///FILE` (WAL, synchronous FULL, the commit's fsync on a thread) or a
 PostgreSQL URL (asyncpg, one connection, synchronous commit). `GET /healthz` answers 200
@@ -31,7 +31,7 @@ from tests.bench.bare import healthz, serve, server_parser
 Job = tuple[str, bytes, "asyncio.Future[None]"]
 Commit = Callable[[Sequence[tuple[str, bytes]]], Awaitable[None]]
 
-QUEUE = web.AppKey("queue", "asyncio.Queue[Job]")
+QUEUE: web.AppKey[asyncio.Queue[Job]] = web.AppKey("queue")
 SECRET = web.AppKey("secret", bytes)
 MAX_BATCH = 512
 TABLE_NAME = "durable_floor"

@@ -1,7 +1,7 @@
-"""Webhook ingestion benchmark: consentbot's `POST /webhook/whatsapp` against a bare endpoint.
+"""Webhook ingestion benchmark: consentbot's `POST /webhook/whatsapp` against the durable floor.
 
     python -m tests.bench.webhook [--requests 20000] [--connections 32] [--database-url URL ...]
-                                  [--no-postgres] [--no-floor]
+                                  [--no-postgres] [--no-floor] [--workers 2,4] [--loop auto]
 
 Each delivery is one correctly signed text message from a distinct sender with a distinct
 wamid; every 5th text is «СТОП» (an opt-out). The bare aiohttp endpoint (read the body,
@@ -10,9 +10,16 @@ parse, commit one row per delivery, answer; what any durable endpoint costs on t
 and consentbot, once per database URL (by default a fresh SQLite
 file and, when the local server answers, a fresh PostgreSQL database, dropped afterwards;
 `CONSENTBOT_TEST_POSTGRES_URL` names another server), each server in its own
-subprocess so that it and the load generator run on different cores. A PostgreSQL database
-is migrated first (`consentbot migrate`: the server does not migrate it). The events table is
-counted afterwards: every 200 must have committed its one event (the floor's one row).
+subprocess so that it and the load generator run on different cores. On PostgreSQL,
+consentbot runs again with each `--workers` count (`CONSENTBOT_WORKERS`: processes sharing
+the port with SO_REUSEPORT), each time on a fresh database. A PostgreSQL database is migrated
+first (`consentbot migrate`: the server does not migrate it). The events table is counted
+afterwards: every 200 must have committed its one event (the floor's one row).
+
+consentbot is held to a share of the durable floor's rate in the same run (`TARGET_RATIOS`).
+Every server runs on the same event loop (`--loop`, as `CONSENTBOT_EVENT_LOOP`: uvloop where
+it is installed). The client is plain: each connection writes a whole request, then reads its
+whole response, then sends the next (`tests.bench.loadgen`).
 
 Exit status 1 when a server fails to start or dies, a delivery is not answered 200, or the
 event count does not match the 200 answers.
@@ -42,6 +49,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from bot.server import LoopUnavailable, new_event_loop
 from tests import meta
 from tests.bench import durable, loadgen
 
@@ -49,8 +57,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_PATH = "/webhook/whatsapp"
 HEALTH_TIMEOUT_S = 20.0
 STOP_GRACE_S = 10.0
-# consentbot/bare throughput each backend is held to (one instance).
-TARGET_RATIOS = {"sqlite": 0.5, "postgresql": 0.35}
+# consentbot/durable floor throughput each backend is held to (one process per instance).
+TARGET_RATIOS = {"sqlite": 0.5, "postgresql": 0.4}
+DEFAULT_WORKERS = (2,)
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 OTHER_LOAD_WARNING = 0.25
 OPT_OUT_TEXT = "СТОП"
@@ -63,9 +72,10 @@ CUSTOMER_TEXTS = (
     "ok",
 )
 CONSENTBOT_COMMAND = "{python} -m bot serve"
-BARE_COMMAND = "{python} -m tests.bench.bare --port {port}"
+BARE_COMMAND = "{python} -m tests.bench.bare --port {port} --loop {loop}"
 FLOOR_COMMAND = (
     "{python} -m tests.bench.durable --port {port} --database {database} --secret {secret}"
+    " --loop {loop}"
 )
 
 
@@ -80,6 +90,7 @@ class Outcome:
     name: str
     backend: str = ""
     role: str = "consentbot"  # or "bare", or "floor"
+    workers: int = 1
     result: loadgen.LoadResult | None = None
     server_cpu: float | None = None
     other_cpu: float | None = None
@@ -231,14 +242,37 @@ def running_server(
             stop(process)
 
 
-def process_cpu_s(pid: int) -> float | None:
-    """User plus system CPU seconds of a process and all its threads (Linux /proc)."""
+def _stat_fields(pid: int) -> list[str] | None:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """User plus system CPU seconds of a process, its threads and its living child processes
+    (a supervisor's workers; Linux /proc)."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
+    ticks = int(fields[11]) + int(fields[12])
+    for child in _children(pid):
+        child_fields = _stat_fields(child)
+        if child_fields is not None:
+            ticks += int(child_fields[11]) + int(child_fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_s() -> float | None:
@@ -386,6 +420,7 @@ class Options:
     timeout_s: float
     secret: str
     log_level: str = "info"
+    loop: str = "auto"
 
 
 def measure(
@@ -446,7 +481,7 @@ def load_problems(outcome: Outcome, result: loadgen.LoadResult) -> None:
         outcome.problems.append(f"{result.unsent} requests never sent")
 
 
-def consentbot_env(url: str, port: int, options: Options) -> dict[str, str]:
+def consentbot_env(url: str, port: int, options: Options, workers: int = 1) -> dict[str, str]:
     return {
         **os.environ,
         "CONSENTBOT_DATABASE_URL": url,
@@ -456,6 +491,8 @@ def consentbot_env(url: str, port: int, options: Options) -> dict[str, str]:
         "CONSENTBOT_PORT": str(port),
         # The production default: one JSON line per delivery, written to a file here.
         "CONSENTBOT_LOG_LEVEL": options.log_level,
+        "CONSENTBOT_EVENT_LOOP": options.loop,
+        "CONSENTBOT_WORKERS": str(workers),
     }
 
 
@@ -522,8 +559,11 @@ def postgres_database() -> Iterator[BenchDatabases | None]:
         databases.drop_all()
 
 
-def run_consentbot(url: str, command: str, log_dir: Path, options: Options) -> Outcome:
-    outcome = Outcome(name=f"consentbot {backend_of(url)}", backend=backend_of(url))
+def run_consentbot(
+    url: str, command: str, log_dir: Path, options: Options, workers: int = 1
+) -> Outcome:
+    name = f"consentbot {backend_of(url)}" + (f" x{workers}" if workers > 1 else "")
+    outcome = Outcome(name=name, backend=backend_of(url), workers=workers)
     port = free_port()
     problem = migrate(url, options)
     if problem is not None:
@@ -536,7 +576,7 @@ def run_consentbot(url: str, command: str, log_dir: Path, options: Options) -> O
     measure(
         outcome,
         command_argv(command, port),
-        consentbot_env(url, port, options),
+        consentbot_env(url, port, options, workers),
         port,
         log_dir,
         options,
@@ -555,7 +595,7 @@ def run_floor(url: str, log_dir: Path, options: Options) -> Outcome:
         before = count_events(url, durable.TABLE_NAME)
     except CountError:
         before = None
-    argv = command_argv(FLOOR_COMMAND, port, database=url, secret=options.secret)
+    argv = command_argv(FLOOR_COMMAND, port, database=url, secret=options.secret, loop=options.loop)
     measure(outcome, argv, {**os.environ}, port, log_dir, options)
     check_events(outcome, url, before, durable.TABLE_NAME)
     return outcome
@@ -565,55 +605,99 @@ def run_bare(log_dir: Path, options: Options) -> Outcome:
     outcome = Outcome(name="bare aiohttp", role="bare")
     port = free_port()
     env = {**os.environ}
-    measure(outcome, command_argv(BARE_COMMAND, port), env, port, log_dir, options)
+    measure(
+        outcome, command_argv(BARE_COMMAND, port, loop=options.loop), env, port, log_dir, options
+    )
     return outcome
 
 
 # Report
 
 
+def cpu_model() -> str:
+    """The processor's model name (Linux /proc/cpuinfo), else what `platform` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def machine_line() -> str:
-    cpu = platform.processor() or platform.machine()
+    memory = memory_gib()
     return (
-        f"machine: {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-        f" ({platform.python_implementation()}), {platform.system()} {platform.release()}"
+        f"machine: {cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs"
+        + (f", {memory:.0f} GiB" if memory is not None else "")
+        + f", Python {platform.python_version()} ({platform.python_implementation()}),"
+        f" {platform.system()} {platform.release()}"
     )
+
+
+def loop_line(choice: str) -> str:
+    try:
+        loop, name = new_event_loop(choice)
+    except LoopUnavailable as exc:
+        return f"event loop: {exc}"
+    loop.close()
+    return f"event loop: {name} (--loop {choice}) in every server; the client runs on asyncio"
 
 
 def fmt(value: float | None, spec: str = ".2f") -> str:
     return "-" if value is None else format(value, spec)
 
 
-def table_row(outcome: Outcome, bare: loadgen.LoadResult | None) -> str:
+def ratio_of(result: loadgen.LoadResult, to: loadgen.LoadResult | None) -> float | None:
+    return result.rps / to.rps if to is not None and to.rps > 0 else None
+
+
+def floors_of(outcomes: Sequence[Outcome]) -> dict[str, loadgen.LoadResult]:
+    return {o.backend: o.result for o in outcomes if o.role == "floor" and o.result is not None}
+
+
+def table_row(
+    outcome: Outcome, bare: loadgen.LoadResult | None, floor: loadgen.LoadResult | None
+) -> str:
     result = outcome.result
     if result is None:
-        return f"{outcome.name:<26} (no result)"
-    ratio = result.rps / bare.rps if bare is not None and bare.rps > 0 else None
+        return f"{outcome.name:<28} (no result)"
+    vs_floor = ratio_of(result, floor) if outcome.role == "consentbot" else None
     return (
-        f"{outcome.name:<26} {result.requests:>8} {result.ok:>8} {result.rps:>8.0f}"
-        f" {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.2f} {fmt(ratio):>6}"
+        f"{outcome.name:<28} {result.requests:>8} {result.ok:>8} {result.rps:>8.0f}"
+        f" {result.p50_ms:>8.2f} {result.p99_ms:>8.2f} {result.max_ms:>8.2f}"
+        f" {fmt(vs_floor):>7} {fmt(ratio_of(result, bare)):>6}"
         f" {fmt(outcome.server_cpu):>7} {result.client_cpu:>7.2f} {fmt(outcome.other_cpu):>7}"
     )
 
 
 def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
-    bare = outcomes[0].result if outcomes else None
-    floors = {o.backend: o.result for o in outcomes if o.role == "floor" and o.result is not None}
+    floors = floors_of(outcomes)
     lines = []
     for outcome in outcomes:
         result = outcome.result
-        if outcome.role != "bare" and result is not None and bare is not None and bare.rps > 0:
-            ratio = result.rps / bare.rps
-            target = TARGET_RATIOS.get(outcome.backend) if outcome.role == "consentbot" else None
-            verdict = (
-                ""
-                if target is None
-                else f" (target >= {target}: " + ("met)" if ratio >= target else "NOT met)")
+        floor = floors.get(outcome.backend)
+        if outcome.role == "consentbot" and result is not None and floor is not None:
+            ratio = ratio_of(result, floor) or 0.0
+            target = TARGET_RATIOS.get(outcome.backend)
+            if outcome.workers == 1 and target is not None:
+                verdict = f" (target >= {target}: " + ("met)" if ratio >= target else "NOT met)")
+            else:
+                verdict = f" ({outcome.workers} processes; the target is for one)"
+            lines.append(
+                f"{outcome.name}: {result.rps:.0f} rps against the floor's {floor.rps:.0f}:"
+                f" consentbot/floor = {ratio:.2f}{verdict}"
             )
-            floor = floors.get(outcome.backend)
-            if outcome.role == "consentbot" and floor is not None and floor.rps > 0:
-                verdict += f"; consentbot/floor = {result.rps / floor.rps:.2f}"
-            lines.append(f"{outcome.name}: {outcome.role}/bare = {ratio:.2f}{verdict}")
         if outcome.events_note:
             lines.append(f"{outcome.name}: {outcome.events_note}")
         if outcome.backend == "postgresql":
@@ -627,10 +711,10 @@ def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
 
 
 def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
-    """The table of every run, the consentbot/bare ratios, event checks and problems."""
+    """The table of every run, the consentbot/floor ratios, event checks and problems."""
     header = (
-        f"{'backend':<26} {'requests':>8} {'ok':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'max ms':>8} {'ratio':>6} {'srv cpu':>7} {'gen cpu':>7} {'other':>7}"
+        f"{'server':<28} {'requests':>8} {'ok':>8} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'max ms':>8} {'x floor':>7} {'x bare':>6} {'srv cpu':>7} {'gen cpu':>7} {'other':>7}"
     )
     lines = [
         "",
@@ -638,6 +722,8 @@ def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
         f" {options.connections} connections, one text message each, every 5th «{OPT_OUT_TEXT}»,"
         f" consentbot logging at {options.log_level}",
         machine_line(),
+        loop_line(options.loop),
+        "client: plain HTTP/1.1 keep-alive, each request written whole, then its response read",
         "",
         header,
         "-" * len(header),
@@ -645,12 +731,14 @@ def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
     notes: list[str] = []
     for outcomes in rounds:
         bare = outcomes[0].result if outcomes else None
-        lines.extend(table_row(outcome, bare) for outcome in outcomes)
+        floors = floors_of(outcomes)
+        lines.extend(table_row(outcome, bare, floors.get(outcome.backend)) for outcome in outcomes)
         notes.extend(summary_lines(outcomes))
     lines.append("")
     lines.append(
-        "ratio = rps / bare rps of the same round; srv cpu, gen cpu, other = cores used by the"
-        " server, by this load generator, and by everything else on the machine"
+        "x floor = rps / the durable floor's rps on the same backend in the same round;"
+        " x bare = rps / the bare endpoint's; srv cpu, gen cpu, other = cores used by the"
+        " server (all its processes), by this load generator, and by everything else"
     )
     if any(outcome.role == "floor" for outcomes in rounds for outcome in outcomes):
         lines.append(
@@ -675,7 +763,8 @@ def report(rounds: Sequence[Sequence[Outcome]], options: Options) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench.webhook",
-        description="Webhook ingestion throughput and latency, consentbot against bare aiohttp.",
+        description="Webhook ingestion throughput and latency, consentbot against the durable"
+        " floor and a bare aiohttp endpoint.",
     )
     parser.add_argument("--requests", type=int, default=loadgen.DEFAULT_REQUESTS)
     parser.add_argument("--connections", type=int, default=loadgen.DEFAULT_CONNECTIONS)
@@ -724,6 +813,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=["debug", "info", "warning", "error"],
         help="consentbot's log level (default: info, as in production)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_worker_counts,
+        default=DEFAULT_WORKERS,
+        metavar="N[,N...]",
+        help="on PostgreSQL, also run consentbot with these CONSENTBOT_WORKERS counts, each on"
+        " a fresh database (default: 2; 0 or an empty list: none)",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="the event loop of every server, as CONSENTBOT_EVENT_LOOP (default: auto, uvloop"
+        " where installed)",
+    )
     args = parser.parse_args(argv)
     if min(args.requests, args.connections, args.rounds) < 1:
         parser.error("--requests, --connections and --rounds must be at least 1")
@@ -732,12 +836,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _worker_counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("a comma-separated list of counts, e.g. 2,4") from None
+    if any(count < 0 for count in counts):
+        raise argparse.ArgumentTypeError("worker counts are at least 0")
+    return tuple(count for count in counts if count > 1)
+
+
 @dataclass(frozen=True)
 class Target:
-    """A backend to measure: consentbot at `url`, and the durable floor at `floor_url`."""
+    """A backend to measure: consentbot at `url`, the durable floor at `floor_url`, and
+    consentbot with several worker processes at each of `workers` (count, url)."""
 
     url: str
     floor_url: str | None = None
+    workers: tuple[tuple[int, str], ...] = ()
 
 
 def run_round(
@@ -761,7 +877,18 @@ def run_round(
         outcome = run_consentbot(target.url, command, tmpdir / f"bot{index}", options)
         outcome.name = f"{label}{outcome.name}"
         outcomes.append(outcome)
+        for count, url in target.workers:
+            print(f"{label}consentbot x{count} {url}: {total} requests ...", flush=True)
+            log_dir = tmpdir / f"bot{index}x{count}"
+            outcome = run_consentbot(url, command, log_dir, options, workers=count)
+            outcome.name = f"{label}{outcome.name}"
+            outcomes.append(outcome)
     return outcomes
+
+
+def _workers_at(url: str, counts: Sequence[int]) -> tuple[tuple[int, str], ...]:
+    """Several worker processes are measured on PostgreSQL only (SQLite takes one writer)."""
+    return tuple((count, url) for count in counts) if backend_of(url) == "postgresql" else ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -773,6 +900,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_s=args.timeout,
         secret=secrets.token_hex(16),
         log_level=args.log_level,
+        loop=args.loop,
     )
     rounds: list[list[Outcome]] = []
     with contextlib.ExitStack() as stack:
@@ -784,14 +912,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             tmpdir = Path(tmp) / f"round{number}"
             tmpdir.mkdir()
             # The floor gets its own table in a given database, its own database otherwise.
-            targets = [Target(url, url) for url in args.database_urls or []] or [
-                Target(f"sqlite:///{tmpdir / 'bench.db'}", f"sqlite:///{tmpdir / 'floor.db'}")
-            ]
+            targets = [
+                Target(url, url, _workers_at(url, args.workers)) for url in args.database_urls or []
+            ] or [Target(f"sqlite:///{tmpdir / 'bench.db'}", f"sqlite:///{tmpdir / 'floor.db'}")]
             if postgres is not None:
                 floor_url = None if args.no_floor else postgres.fresh()
-                targets.append(Target(postgres.fresh(), floor_url))
+                workers = tuple((count, postgres.fresh()) for count in args.workers)
+                targets.append(Target(postgres.fresh(), floor_url, workers))
             if args.no_floor:
-                targets = [Target(target.url) for target in targets]
+                targets = [Target(target.url, None, target.workers) for target in targets]
             label = f"#{number} " if args.rounds > 1 else ""
             outcomes = run_round(label, targets, args.consentbot_command, tmpdir, options)
             rounds.append(outcomes)
