@@ -53,11 +53,6 @@ class Conflict(ApiError):
     code = "conflict"
 
 
-class PayloadTooLarge(ApiError):
-    status = 413
-    code = "payload_too_large"
-
-
 class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
@@ -70,8 +65,3 @@ class Unprocessable(ApiError):
 
 class InvalidNumberError(Unprocessable):
     code = "invalid_number"
-
-
-class ServiceUnavailable(ApiError):
-    status = 503
-    code = "storage_unavailable"
